@@ -1,0 +1,90 @@
+// Engine: hash, verify and identify passwords under one policy and set of limits.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pwsvc/policy.hpp"
+#include "pwsvc/result.hpp"
+#include "pwsvc/scheme.hpp"
+#include "pwsvc/secret.hpp"
+
+namespace pwsvc {
+
+// How a stored hash compares with the policy and the limits.
+enum class Verdict {
+  ok,          // a supported scheme at or above the policy's floor
+  weak,        // below the policy's floor for its algorithm
+  legacy,      // an algorithm the policy deprecates
+  over_limit,  // costs above the verification limits
+  locked,      // an account-locking placeholder such as '*', '!' or '!!'
+  invalid,     // a recognised format that does not parse
+  unknown,     // no format pwsvc recognises
+};
+
+std::string_view verdict_name(Verdict verdict);
+
+// The outcome of a verification that ran. A wrong password is match == false.
+struct VerifyResult {
+  bool match = false;
+  bool needs_rehash = false;  // only ever true together with match
+  Algorithm algorithm{};
+  std::vector<std::string> rehash_reasons;
+};
+
+// What identify found: the parsed hash when it parses, and the verdict.
+struct Identification {
+  std::optional<ParsedHash> parsed;
+  Verdict verdict = Verdict::unknown;
+  bool needs_rehash = false;
+  std::string family;                // best guess of the scheme, also for invalid hashes
+  std::vector<std::string> reasons;  // why the verdict or the rehash
+};
+
+// Why a stored hash needs a rehash; below_floor marks a `weak` hash.
+struct RehashCheck {
+  std::vector<std::string> reasons;
+  bool below_floor = false;
+};
+
+// Options of one hash call; empty fields take the policy's values.
+struct HashRequest {
+  std::optional<Algorithm> algorithm;
+  ParamMap params;
+};
+
+// Hashes and verifies passwords. Immutable after construction, so one Engine
+// may serve any number of threads at once.
+class Engine {
+ public:
+  Engine() = default;
+  Engine(Policy policy, Limits limits);
+
+  // Hashes `password` with a fresh salt from libsodium's CSPRNG. Fails with
+  // invalid_argument for bad parameters or a password the algorithm cannot
+  // take (bcrypt: over 72 bytes or a NUL byte), limit_exceeded for costs
+  // above the limits.
+  Result<std::string> hash(ByteView password, const HashRequest& request = {}) const;
+
+  // Verifies `password` against `stored`, byte for byte. Fails, without
+  // running any key derivation, for a malformed, unsupported or over-limit
+  // hash and for a locked-account placeholder.
+  Result<VerifyResult> verify(ByteView password, std::string_view stored) const;
+
+  // Parses `stored` and judges it against the policy; never runs a key
+  // derivation and never fails.
+  Identification identify(std::string_view stored) const;
+
+  const Policy& policy() const { return policy_; }
+  const Limits& limits() const { return limits_; }
+
+ private:
+  RehashCheck check_rehash(const ParsedHash& parsed) const;
+
+  Policy policy_;
+  Limits limits_;
+};
+
+}  // namespace pwsvc

@@ -1,0 +1,230 @@
+// Engine: the order of checks around every hash, verify and identify call.
+#include "pwsvc/engine.hpp"
+
+#include <sodium.h>
+
+#include "registry.hpp"
+
+namespace pwsvc {
+
+Result<std::string> Backend::hash(Algorithm algorithm, const ParamMap&, ByteView,
+                                  ByteView) const {
+  return fail(ErrorCode::unsupported,
+              "cannot create " + std::string(algorithm_name(algorithm)) + " hashes");
+}
+
+namespace {
+
+// bcrypt reads at most this many password bytes; the rest are ignored.
+constexpr std::size_t k_bcrypt_max_password = 72;
+
+// A stored hash after screening, parsing and the limit check.
+struct Examined {
+  const Backend* backend = nullptr;
+  std::optional<ParsedHash> parsed;
+  Verdict verdict = Verdict::ok;
+  std::optional<Error> error;
+};
+
+Examined examine(std::string_view stored, const Limits& limits) {
+  Examined result;
+  if (stored.size() > limits.max_hash_length) {
+    result.verdict = Verdict::over_limit;
+    result.error = Error{ErrorCode::limit_exceeded,
+                         "the stored hash is " + std::to_string(stored.size()) +
+                             " characters long; the limit is " +
+                             std::to_string(limits.max_hash_length) + " (limits.max_hash_length)"};
+    return result;
+  }
+  if (auto rejection = screen(stored)) {
+    result.verdict = rejection->verdict;
+    result.error = std::move(rejection->error);
+    return result;
+  }
+
+  result.backend = Registry::instance().find(stored);
+  if (result.backend == nullptr) {
+    result.verdict = Verdict::unknown;
+    result.error = Error{ErrorCode::unsupported,
+                         "unrecognised hash format (starts with '" + guess_family(stored) +
+                             "'); pwsvc never compares a stored value as plaintext"};
+    return result;
+  }
+
+  auto parsed = result.backend->parse(stored);
+  if (!parsed) {
+    const bool unsupported = parsed.error().code == ErrorCode::unsupported;
+    result.verdict = unsupported ? Verdict::unknown : Verdict::invalid;
+    result.error = parsed.error();
+    return result;
+  }
+  result.parsed = std::move(*parsed);
+
+  if (auto checked = check_limits(*result.parsed, limits); !checked) {
+    result.verdict = Verdict::over_limit;
+    result.error = checked.error();
+  }
+  return result;
+}
+
+std::string param_text(std::string_view key, std::uint64_t value) {
+  return std::string(key) + "=" + std::to_string(value);
+}
+
+// Returns the stored hash's value for a policy parameter key, or nothing when
+// the key does not apply to its format.
+std::optional<std::uint64_t> stored_value(const ParsedHash& parsed, std::string_view key) {
+  const Cost& cost = parsed.cost;
+  if (key == "m") return cost.memory_kib;
+  if (key == "t" || key == "rounds") return cost.iterations;
+  if (key == "p") return cost.parallelism;
+  if (key == "cost" || key == "ln") return cost.log2_rounds;
+  if (key == "r") return cost.block_size;
+  return std::nullopt;
+}
+
+// Parameters where a larger value costs an attacker more; the rest (Argon2
+// and scrypt p) only change how work is split.
+bool is_strength_key(Algorithm algorithm, std::string_view key) {
+  return key != "p" || algorithm == Algorithm::scrypt;
+}
+
+}  // namespace
+
+Engine::Engine(Policy policy, Limits limits)
+    : policy_(std::move(policy)), limits_(std::move(limits)) {}
+
+RehashCheck Engine::check_rehash(const ParsedHash& parsed) const {
+  RehashCheck check;
+  if (parsed.algorithm != policy_.algorithm) {
+    check.reasons.push_back("algorithm " + std::string(algorithm_name(parsed.algorithm)) +
+                            " differs from the policy's " +
+                            std::string(algorithm_name(policy_.algorithm)));
+  }
+  if (parsed.version != 0 && parsed.version < 19) {
+    check.reasons.push_back("argon2 version " + std::to_string(parsed.version) +
+                            " is older than the current 19");
+  }
+
+  // The policy's parameters for the stored hash's own algorithm are its
+  // floor, also when the policy makes new hashes with another algorithm.
+  const auto floor = policy_.params.find(parsed.algorithm);
+  if (floor == policy_.params.end()) {
+    return check;
+  }
+  for (const auto& [key, wanted] : floor->second) {
+    const auto have = stored_value(parsed, key);
+    if (!have || *have == wanted) {
+      continue;
+    }
+    if (*have < wanted && is_strength_key(parsed.algorithm, key)) {
+      check.below_floor = true;
+      check.reasons.push_back(param_text(key, *have) + " is below the policy's " +
+                              std::to_string(wanted));
+    } else if (policy_.rehash_stronger == RehashStronger::yes &&
+               parsed.algorithm == policy_.algorithm) {
+      check.reasons.push_back(param_text(key, *have) + " differs from the policy's " +
+                              std::to_string(wanted));
+    }
+  }
+  return check;
+}
+
+Result<std::string> Engine::hash(ByteView password, const HashRequest& request) const {
+  const Algorithm algorithm = request.algorithm.value_or(policy_.algorithm);
+  if (!can_hash(algorithm)) {
+    return fail(ErrorCode::invalid_argument,
+                "cannot create " + std::string(algorithm_name(algorithm)) +
+                    " hashes; choose argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
+                    "pbkdf2-sha512");
+  }
+  if (password.size() > limits_.max_password_bytes) {
+    return fail(ErrorCode::invalid_argument,
+                "the password is " + std::to_string(password.size()) +
+                    " bytes long; the limit is " + std::to_string(limits_.max_password_bytes) +
+                    " (limits.max_password_bytes)");
+  }
+
+  auto params = resolve_params(algorithm, request.params, policy_, limits_);
+  if (!params) {
+    return tl::unexpected(params.error());
+  }
+
+  // bcrypt salts are always 16 bytes; the others take the policy's size.
+  const std::size_t salt_size = algorithm == Algorithm::bcrypt ? 16 : policy_.salt_bytes;
+  std::vector<unsigned char> salt(salt_size);
+  randombytes_buf(salt.data(), salt.size());
+
+  const Backend* backend = Registry::instance().creator(algorithm);
+  if (backend == nullptr) {
+    return fail(ErrorCode::internal,
+                "no backend creates " + std::string(algorithm_name(algorithm)) + " hashes");
+  }
+  return backend->hash(algorithm, *params, salt, password);
+}
+
+Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) const {
+  if (password.size() > limits_.max_password_bytes) {
+    return fail(ErrorCode::invalid_argument,
+                "the password is " + std::to_string(password.size()) +
+                    " bytes long; the limit is " + std::to_string(limits_.max_password_bytes) +
+                    " (limits.max_password_bytes)");
+  }
+
+  Examined examined = examine(stored, limits_);
+  if (examined.error) {
+    return tl::unexpected(*examined.error);
+  }
+
+  const ParsedHash& parsed = *examined.parsed;
+  auto match = examined.backend->verify(parsed, password);
+  if (!match) {
+    return tl::unexpected(match.error());
+  }
+
+  VerifyResult result;
+  result.algorithm = parsed.algorithm;
+  result.match = *match;
+  if (!result.match) {
+    return result;
+  }
+
+  result.rehash_reasons = check_rehash(parsed).reasons;
+  if (parsed.algorithm == Algorithm::bcrypt && password.size() > k_bcrypt_max_password) {
+    result.rehash_reasons.push_back("the password is longer than 72 bytes, and bcrypt used only "
+                                    "the first 72");
+  }
+  result.needs_rehash = !result.rehash_reasons.empty();
+  return result;
+}
+
+Identification Engine::identify(std::string_view stored) const {
+  Examined examined = examine(stored, limits_);
+  Identification result;
+  result.verdict = examined.verdict;
+  result.family = examined.parsed ? std::string(algorithm_name(examined.parsed->algorithm))
+                                  : guess_family(stored);
+  if (examined.error) {
+    result.reasons.push_back(examined.error->message);
+  }
+  result.parsed = std::move(examined.parsed);
+  if (!result.parsed) {
+    return result;
+  }
+
+  RehashCheck check = check_rehash(*result.parsed);
+  result.needs_rehash = !check.reasons.empty() || result.verdict == Verdict::over_limit;
+  if (result.verdict == Verdict::ok && policy_.deprecated.contains(result.parsed->algorithm)) {
+    result.verdict = Verdict::legacy;
+    result.needs_rehash = true;
+    check.reasons.insert(check.reasons.begin(),
+                         std::string(algorithm_name(result.parsed->algorithm)) +
+                             " is deprecated by the policy");
+  } else if (result.verdict == Verdict::ok && check.below_floor) {
+    result.verdict = Verdict::weak;
+  }
+  result.reasons.insert(result.reasons.end(), check.reasons.begin(), check.reasons.end());
+  return result;
+}
+
+}  // namespace pwsvc

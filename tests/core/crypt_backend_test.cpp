@@ -1,0 +1,2 @@
+// Tests of the crypt backend.
+#include <catch2/catch.hpp>

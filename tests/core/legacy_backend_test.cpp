@@ -1,0 +1,2 @@
+// Tests of the legacy backend.
+#include <catch2/catch.hpp>

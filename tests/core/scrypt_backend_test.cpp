@@ -1,0 +1,2 @@
+// Tests of the scrypt backend.
+#include <catch2/catch.hpp>
