@@ -1,0 +1,323 @@
+// TOML parsing for pwsvc.toml with toml++; exceptions stop here.
+#include "config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace pwsvc {
+
+namespace {
+
+// Collects issues while the tables are walked, so one run reports them all.
+class Reader {
+ public:
+  void add(const toml::node& node, std::string key, std::string message) {
+    const auto& begin = node.source().begin;
+    issues_.push_back({std::move(key), begin.line, begin.column, std::move(message)});
+  }
+
+  // Reports every key of `table` that is not in `known`.
+  void reject_unknown(const toml::table& table, std::string_view prefix,
+                      std::initializer_list<std::string_view> known) {
+    for (const auto& [key, node] : table) {
+      bool found = false;
+      for (std::string_view name : known) {
+        found = found || key.str() == name;
+      }
+      if (!found) {
+        add(node, join(prefix, key.str()), "unknown key; expected one of: " + list(known));
+      }
+    }
+  }
+
+  std::optional<std::uint64_t> integer(const toml::node& node, const std::string& key,
+                                       std::uint64_t min, std::uint64_t max) {
+    const auto value = node.value<std::int64_t>();
+    if (!node.is_integer() || !value) {
+      add(node, key, "must be an integer");
+      return std::nullopt;
+    }
+    if (*value < 0 || static_cast<std::uint64_t>(*value) < min ||
+        static_cast<std::uint64_t>(*value) > max) {
+      add(node, key, "value " + std::to_string(*value) + " is out of range; use " +
+                         std::to_string(min) + " to " + std::to_string(max));
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(*value);
+  }
+
+  static std::string join(std::string_view prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : std::string(prefix) + "." + std::string(key);
+  }
+
+  static std::string list(std::initializer_list<std::string_view> names) {
+    std::string text;
+    for (std::string_view name : names) {
+      text += text.empty() ? "" : ", ";
+      text += name;
+    }
+    return text;
+  }
+
+  std::vector<ConfigIssue>& issues() { return issues_; }
+
+ private:
+  std::vector<ConfigIssue> issues_;
+};
+
+const toml::table* subtable(Reader& reader, const toml::node& node, const std::string& key) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    reader.add(node, key, "must be a table");
+  }
+  return table;
+}
+
+void read_algorithm_params(Reader& reader, const toml::table& table, const std::string& prefix,
+                           Algorithm algorithm, Policy& policy) {
+  ParamMap& params = policy.params[algorithm];
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    const std::string dotted = Reader::join(prefix, name);
+    if (!params.contains(name)) {
+      std::string expected;
+      for (const auto& [known, unused] : params) {
+        expected += expected.empty() ? known : ", " + known;
+      }
+      reader.add(node, dotted, "unknown parameter; expected one of: " + expected);
+      continue;
+    }
+    if (const auto value = reader.integer(node, dotted, 1, UINT32_MAX)) {
+      params[name] = *value;
+    }
+  }
+}
+
+void read_deprecated(Reader& reader, const toml::node& node, Policy& policy) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    reader.add(node, "policy.deprecated", "must be an array of algorithm names");
+    return;
+  }
+  policy.deprecated.clear();
+  for (const auto& item : *array) {
+    const auto name = item.value<std::string>();
+    const auto algorithm = name ? parse_algorithm(*name) : std::nullopt;
+    if (!algorithm) {
+      reader.add(item, "policy.deprecated", "unknown algorithm name; use names such as "
+                                            "md5-crypt, apr1, ldap-sha1, pbkdf2-sha1");
+      continue;
+    }
+    policy.deprecated.insert(*algorithm);
+  }
+}
+
+void read_policy_value(Reader& reader, const std::string& name, const toml::node& node,
+                       Policy& policy) {
+  const std::string dotted = "policy." + name;
+  if (name == "algorithm") {
+    const auto text = node.value<std::string>();
+    const auto algorithm = text ? parse_algorithm(*text) : std::nullopt;
+    if (!algorithm || !can_hash(*algorithm)) {
+      reader.add(node, dotted, "must be one of: argon2id, argon2i, scrypt, bcrypt, "
+                               "pbkdf2-sha256, pbkdf2-sha512");
+      return;
+    }
+    policy.algorithm = *algorithm;
+  } else if (name == "salt_bytes") {
+    if (const auto value = reader.integer(node, dotted, 8, 64)) {
+      policy.salt_bytes = static_cast<std::uint32_t>(*value);
+    }
+  } else if (name == "rehash_stronger") {
+    const auto flag = node.value<bool>();
+    if (!node.is_boolean() || !flag) {
+      reader.add(node, dotted, "must be true or false");
+      return;
+    }
+    policy.rehash_stronger = *flag ? RehashStronger::yes : RehashStronger::no;
+  } else if (name == "deprecated") {
+    read_deprecated(reader, node, policy);
+  } else if (const auto algorithm = parse_algorithm(name);
+             algorithm && policy.params.contains(*algorithm)) {
+    if (const toml::table* table = subtable(reader, node, dotted)) {
+      read_algorithm_params(reader, *table, dotted, *algorithm, policy);
+    }
+  } else {
+    reader.add(node, dotted,
+               "unknown key; expected algorithm, salt_bytes, rehash_stronger, deprecated, or a "
+               "table named after an algorithm such as [policy.argon2id]");
+  }
+}
+
+void read_policy(Reader& reader, const toml::table& table, Policy& policy) {
+  for (const auto& [key, node] : table) {
+    read_policy_value(reader, std::string(key.str()), node, policy);
+  }
+}
+
+struct LimitField {
+  std::string_view key;
+  std::uint64_t Limits::*u64 = nullptr;
+  std::uint32_t Limits::*u32 = nullptr;
+  std::size_t Limits::*size = nullptr;
+};
+
+const std::vector<LimitField>& limit_fields() {
+  static const std::vector<LimitField> fields{
+      {"max_password_bytes", nullptr, nullptr, &Limits::max_password_bytes},
+      {"max_hash_length", nullptr, nullptr, &Limits::max_hash_length},
+      {"argon2_max_memory_kib", &Limits::argon2_max_memory_kib},
+      {"argon2_max_time_cost", &Limits::argon2_max_time_cost},
+      {"argon2_max_parallelism", nullptr, &Limits::argon2_max_parallelism},
+      {"bcrypt_max_cost", nullptr, &Limits::bcrypt_max_cost},
+      {"pbkdf2_max_iterations", &Limits::pbkdf2_max_iterations},
+      {"scrypt_max_memory_kib", &Limits::scrypt_max_memory_kib},
+      {"scrypt_max_parallelism", nullptr, &Limits::scrypt_max_parallelism},
+      {"sha_crypt_max_rounds", &Limits::sha_crypt_max_rounds},
+  };
+  return fields;
+}
+
+void read_limits(Reader& reader, const toml::table& table, Limits& limits) {
+  for (const auto& [key, node] : table) {
+    const std::string dotted = "limits." + std::string(key.str());
+    const LimitField* field = nullptr;
+    for (const auto& candidate : limit_fields()) {
+      field = candidate.key == key.str() ? &candidate : field;
+    }
+    if (field == nullptr) {
+      std::string expected;
+      for (const auto& candidate : limit_fields()) {
+        expected += expected.empty() ? "" : ", ";
+        expected += candidate.key;
+      }
+      reader.add(node, dotted, "unknown key; expected one of: " + expected);
+      continue;
+    }
+    const std::uint64_t max = field->u32 != nullptr ? UINT32_MAX : INT64_MAX;
+    const auto value = reader.integer(node, dotted, 1, max);
+    if (!value) {
+      continue;
+    }
+    if (field->u64 != nullptr) limits.*(field->u64) = *value;
+    if (field->u32 != nullptr) limits.*(field->u32) = static_cast<std::uint32_t>(*value);
+    if (field->size != nullptr) limits.*(field->size) = static_cast<std::size_t>(*value);
+  }
+}
+
+constexpr std::array k_log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+void read_logging(Reader& reader, const toml::table& table, LoggingSettings& logging) {
+  reader.reject_unknown(table, "logging", {"level"});
+  const toml::node* node = table.get("level");
+  if (node == nullptr) {
+    return;
+  }
+  const auto text = node->value<std::string>();
+  for (std::size_t i = 0; text && i < k_log_levels.size(); ++i) {
+    if (*text == k_log_levels[i]) {
+      logging.level = static_cast<LogLevel>(i);
+      return;
+    }
+  }
+  reader.add(*node, "logging.level",
+             "must be one of: trace, debug, info, warn, error, critical, off");
+}
+
+// Checks that the policy's own algorithm and parameters can make hashes
+// under the configured limits, so a bad policy fails at load, not per call.
+void check_policy(Reader& reader, const toml::table& root, const Settings& settings) {
+  const Policy& policy = settings.policy;
+  const auto resolved = resolve_params(policy.algorithm, {}, policy, settings.limits);
+  if (resolved) {
+    return;
+  }
+  const toml::node* node = root.at_path("policy." + std::string(algorithm_name(policy.algorithm))).node();
+  if (node == nullptr) {
+    node = root.at_path("policy").node();
+  }
+  ConfigIssue issue{"policy." + std::string(algorithm_name(policy.algorithm)), 0, 0,
+                    resolved.error().message};
+  if (node != nullptr) {
+    issue.line = node->source().begin.line;
+    issue.column = node->source().begin.column;
+  }
+  reader.issues().push_back(std::move(issue));
+}
+
+void read_root(Reader& reader, const toml::table& root, Settings& settings) {
+  reader.reject_unknown(root, "", {"policy", "limits", "logging"});
+  if (const toml::node* node = root.get("policy")) {
+    if (const toml::table* table = subtable(reader, *node, "policy")) {
+      read_policy(reader, *table, settings.policy);
+    }
+  }
+  if (const toml::node* node = root.get("limits")) {
+    if (const toml::table* table = subtable(reader, *node, "limits")) {
+      read_limits(reader, *table, settings.limits);
+    }
+  }
+  if (const toml::node* node = root.get("logging")) {
+    if (const toml::table* table = subtable(reader, *node, "logging")) {
+      read_logging(reader, *table, settings.logging);
+    }
+  }
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view text) {
+  toml::table root;
+  try {
+    root = toml::parse(text);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    return tl::unexpected(std::vector<ConfigIssue>{
+        {"", begin.line, begin.column, "TOML syntax error: " + std::string(error.description())}});
+  }
+
+  Reader reader;
+  Settings settings;
+  read_root(reader, root, settings);
+  if (reader.issues().empty()) {
+    check_policy(reader, root, settings);
+  }
+  if (!reader.issues().empty()) {
+    return tl::unexpected(std::move(reader.issues()));
+  }
+  return settings;
+}
+
+ConfigResult load_config(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return tl::unexpected(std::vector<ConfigIssue>{
+        {"", 0, 0, "cannot open the config file; check the path and its permissions"}});
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) {
+    return tl::unexpected(std::vector<ConfigIssue>{{"", 0, 0, "cannot read the config file"}});
+  }
+  return parse_config(text.str());
+}
+
+std::string format_issue(const ConfigIssue& issue, std::string_view file) {
+  std::string text(file);
+  if (issue.line > 0) {
+    text += ":" + std::to_string(issue.line) + ":" + std::to_string(issue.column);
+  }
+  text += ": ";
+  if (!issue.key.empty()) {
+    text += issue.key + ": ";
+  }
+  return text + issue.message;
+}
+
+std::string_view log_level_name(LogLevel level) {
+  return k_log_levels[static_cast<std::size_t>(level)];
+}
+
+}  // namespace pwsvc

@@ -1,0 +1,68 @@
+// Settings lookup and error reporting shared by the subcommands.
+#include "cli_common.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace pwsvc::cli {
+
+namespace {
+
+constexpr std::string_view k_system_config = "/etc/pwsvc/pwsvc.toml";
+
+std::string config_path(const GlobalOptions& options) {
+  if (!options.config_path.empty()) {
+    return options.config_path;
+  }
+  if (const char* from_env = std::getenv("PWSVC_CONFIG"); from_env != nullptr && *from_env) {
+    return from_env;
+  }
+  std::error_code ignored;
+  if (std::filesystem::exists(k_system_config, ignored)) {
+    return std::string(k_system_config);
+  }
+  return {};
+}
+
+}  // namespace
+
+LoadedSettings load_settings(const GlobalOptions& options) {
+  const std::string path = config_path(options);
+  if (path.empty()) {
+    return {};
+  }
+
+  auto loaded = load_config(path);
+  if (!loaded) {
+    for (const auto& issue : loaded.error()) {
+      std::cerr << "pwsvc: error: " << format_issue(issue, path) << "\n";
+    }
+    return {Settings{}, k_exit_usage};
+  }
+  return {std::move(*loaded), k_exit_ok};
+}
+
+int exit_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::malformed_hash:
+    case ErrorCode::unsupported:
+    case ErrorCode::limit_exceeded:
+      return k_exit_usage;
+    case ErrorCode::resource_exhausted:
+    case ErrorCode::unavailable:
+    case ErrorCode::internal:
+      return k_exit_internal;
+  }
+  return k_exit_internal;
+}
+
+int print_error(std::string_view message, int status) {
+  std::cerr << "pwsvc: error: " << message << "\n";
+  return status;
+}
+
+int print_error(const Error& error) { return print_error(error.message, exit_code_for(error.code)); }
+
+}  // namespace pwsvc::cli

@@ -1,0 +1,67 @@
+// pwsvc hash: hash a password read from stdin, a prompt or a descriptor.
+#include <iostream>
+#include <memory>
+
+#include "commands.hpp"
+#include "hash_request.hpp"
+#include "password_input.hpp"
+#include "pwsvc/engine.hpp"
+
+namespace pwsvc::cli {
+
+namespace {
+
+struct HashOptions {
+  std::string algorithm;
+  std::vector<std::string> params;
+  std::optional<int> password_fd;
+};
+
+int run_hash(const HashOptions& options, const GlobalOptions& global) {
+  const LoadedSettings loaded = load_settings(global);
+  if (loaded.failure != k_exit_ok) {
+    return loaded.failure;
+  }
+  auto request = parse_hash_request(options.algorithm, options.params);
+  if (!request) {
+    return print_error(request.error());
+  }
+
+  const Engine engine(loaded.settings.policy, loaded.settings.limits);
+  auto password = read_password(options.password_fd, Confirm::yes,
+                                loaded.settings.limits.max_password_bytes);
+  if (!password) {
+    return print_error(password.error());
+  }
+
+  auto hashed = engine.hash(password->view(), *request);
+  if (!hashed) {
+    return print_error(hashed.error());
+  }
+  std::cout << *hashed << "\n";
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status) {
+  auto options = std::make_shared<HashOptions>();
+  CLI::App* command = app.add_subcommand("hash", "Hash a new password under the policy");
+  command->add_option("--algorithm,-a", options->algorithm,
+                      "Algorithm: argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
+                      "pbkdf2-sha512 (default: the policy's)");
+  command->add_option("--param,-P", options->params,
+                      "Cost parameter as KEY=VALUE, repeatable: m (KiB), t, p for Argon2; ln, r, "
+                      "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)");
+  command->add_option("--password-fd", options->password_fd,
+                      "Read the password from this file descriptor until end of file, byte for "
+                      "byte (default: stdin without its trailing newline, or a prompt)");
+  command->footer(
+      "Examples:\n"
+      "  printf '%s\\n' \"$PASSWORD\" | pwsvc hash\n"
+      "  pwsvc hash --algorithm bcrypt --param cost=12 < password.txt\n"
+      "  pwsvc hash -a argon2id -P m=65536 -P t=3 -P p=4 --password-fd 3 3< secret.bin");
+  command->callback([options, &global, &status] { status = run_hash(*options, global); });
+}
+
+}  // namespace pwsvc::cli

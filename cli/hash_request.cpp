@@ -1,0 +1,37 @@
+// Hash request parsing shared by hash and verify --rehash.
+#include "hash_request.hpp"
+
+#include <charconv>
+
+namespace pwsvc::cli {
+
+Result<HashRequest> parse_hash_request(const std::string& algorithm,
+                                       const std::vector<std::string>& params) {
+  HashRequest request;
+  if (!algorithm.empty()) {
+    request.algorithm = parse_algorithm(algorithm);
+    if (!request.algorithm) {
+      return fail(ErrorCode::invalid_argument,
+                  "unknown algorithm '" + algorithm +
+                      "'; use argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or pbkdf2-sha512");
+    }
+  }
+
+  for (const std::string& param : params) {
+    const std::size_t equals = param.find('=');
+    std::uint64_t value = 0;
+    const char* begin = param.data() + equals + 1;
+    const char* end = param.data() + param.size();
+    const bool parsed = equals != std::string::npos && equals > 0 && begin != end &&
+                        std::from_chars(begin, end, value).ptr == end;
+    if (!parsed) {
+      return fail(ErrorCode::invalid_argument,
+                  "invalid --param '" + param + "'; use KEY=VALUE with a decimal value, "
+                  "such as m=65536");
+    }
+    request.params[param.substr(0, equals)] = value;
+  }
+  return request;
+}
+
+}  // namespace pwsvc::cli

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building and testing pwsvc need,
+# running apt-get only when one of them is missing.
+set -eu
+
+packages="
+  cmake g++ make pkg-config python3
+  libsodium-dev libargon2-dev libcrypt-dev libssl-dev libaprutil1-dev
+  libcli11-dev libtomlplusplus-dev libspdlog-dev libexpected-dev catch2
+  libboost1.81-dev libboost-json1.81-dev
+"
+
+missing=""
+for package in $packages; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $package"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-build-deps: missing packages:$missing; run as root or install them with apt-get" >&2
+  exit 1
+fi
+
+echo "install-build-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
