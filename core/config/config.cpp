@@ -1,7 +1,9 @@
 // TOML parsing for pwsvc.toml with toml++; exceptions stop here.
 #include "config.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -14,8 +16,11 @@ namespace {
 class Reader {
  public:
   void add(const toml::node& node, std::string key, std::string message) {
-    const auto& begin = node.source().begin;
-    issues_.push_back({std::move(key), begin.line, begin.column, std::move(message)});
+    add(node.source(), std::move(key), std::move(message));
+  }
+
+  void add(const toml::source_region& where, std::string key, std::string message) {
+    issues_.push_back({std::move(key), where.begin.line, where.begin.column, std::move(message)});
   }
 
   // Reports every key of `table` that is not in `known`.
@@ -27,7 +32,7 @@ class Reader {
         found = found || key.str() == name;
       }
       if (!found) {
-        add(node, join(prefix, key.str()), "unknown key; expected one of: " + list(known));
+        add(key.source(), join(prefix, key.str()), "unknown key; expected one of: " + list(known));
       }
     }
   }
@@ -86,7 +91,7 @@ void read_algorithm_params(Reader& reader, const toml::table& table, const std::
       for (const auto& [known, unused] : params) {
         expected += expected.empty() ? known : ", " + known;
       }
-      reader.add(node, dotted, "unknown parameter; expected one of: " + expected);
+      reader.add(key.source(), dotted, "unknown parameter; expected one of: " + expected);
       continue;
     }
     if (const auto value = reader.integer(node, dotted, 1, UINT32_MAX)) {
@@ -114,8 +119,9 @@ void read_deprecated(Reader& reader, const toml::node& node, Policy& policy) {
   }
 }
 
-void read_policy_value(Reader& reader, const std::string& name, const toml::node& node,
+void read_policy_value(Reader& reader, const toml::key& key, const toml::node& node,
                        Policy& policy) {
+  const std::string name(key.str());
   const std::string dotted = "policy." + name;
   if (name == "algorithm") {
     const auto text = node.value<std::string>();
@@ -145,7 +151,7 @@ void read_policy_value(Reader& reader, const std::string& name, const toml::node
       read_algorithm_params(reader, *table, dotted, *algorithm, policy);
     }
   } else {
-    reader.add(node, dotted,
+    reader.add(key.source(), dotted,
                "unknown key; expected algorithm, salt_bytes, rehash_stronger, deprecated, or a "
                "table named after an algorithm such as [policy.argon2id]");
   }
@@ -153,7 +159,7 @@ void read_policy_value(Reader& reader, const std::string& name, const toml::node
 
 void read_policy(Reader& reader, const toml::table& table, Policy& policy) {
   for (const auto& [key, node] : table) {
-    read_policy_value(reader, std::string(key.str()), node, policy);
+    read_policy_value(reader, key, node, policy);
   }
 }
 
@@ -193,7 +199,7 @@ void read_limits(Reader& reader, const toml::table& table, Limits& limits) {
         expected += expected.empty() ? "" : ", ";
         expected += candidate.key;
       }
-      reader.add(node, dotted, "unknown key; expected one of: " + expected);
+      reader.add(key.source(), dotted, "unknown key; expected one of: " + expected);
       continue;
     }
     const std::uint64_t max = field->u32 != nullptr ? UINT32_MAX : INT64_MAX;
@@ -285,7 +291,11 @@ ConfigResult parse_config(std::string_view text) {
     check_policy(reader, root, settings);
   }
   if (!reader.issues().empty()) {
-    return tl::unexpected(std::move(reader.issues()));
+    auto& issues = reader.issues();
+    std::stable_sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    return tl::unexpected(std::move(issues));
   }
   return settings;
 }
@@ -305,15 +315,17 @@ ConfigResult load_config(const std::filesystem::path& path) {
 }
 
 std::string format_issue(const ConfigIssue& issue, std::string_view file) {
-  std::string text(file);
+  std::ostringstream text;
+  text << file;
   if (issue.line > 0) {
-    text += ":" + std::to_string(issue.line) + ":" + std::to_string(issue.column);
+    text << ":" << issue.line << ":" << issue.column;
   }
-  text += ": ";
+  text << ": ";
   if (!issue.key.empty()) {
-    text += issue.key + ": ";
+    text << issue.key << ": ";
   }
-  return text + issue.message;
+  text << issue.message;
+  return text.str();
 }
 
 std::string_view log_level_name(LogLevel level) {

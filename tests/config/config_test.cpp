@@ -1,0 +1,104 @@
+// Tests of pwsvc.toml parsing: values, unknown keys and error positions.
+#include <catch2/catch.hpp>
+
+#include "config.hpp"
+
+using namespace pwsvc;
+
+TEST_CASE("config: empty text gives the defaults", "[config]") {
+  const auto settings = parse_config("");
+  REQUIRE(settings);
+  CHECK(settings->policy.algorithm == Algorithm::argon2id);
+  CHECK(settings->policy.params.at(Algorithm::argon2id).at("m") == 19456);
+  CHECK(settings->limits.bcrypt_max_cost == Limits{}.bcrypt_max_cost);
+}
+
+TEST_CASE("config: policy, limits and logging are read", "[config]") {
+  const auto settings = parse_config(R"(
+[policy]
+algorithm = "bcrypt"
+rehash_stronger = true
+deprecated = ["md5-crypt"]
+
+[policy.bcrypt]
+cost = 12
+
+[policy.pbkdf2-sha256]
+rounds = 700000
+
+[limits]
+bcrypt_max_cost = 14
+max_password_bytes = 256
+
+[logging]
+level = "debug"
+)");
+  REQUIRE(settings);
+  CHECK(settings->policy.algorithm == Algorithm::bcrypt);
+  CHECK(settings->policy.rehash_stronger == RehashStronger::yes);
+  CHECK(settings->policy.deprecated == std::set<Algorithm>{Algorithm::md5_crypt});
+  CHECK(settings->policy.params.at(Algorithm::bcrypt).at("cost") == 12);
+  CHECK(settings->policy.params.at(Algorithm::pbkdf2_sha256).at("rounds") == 700000);
+  CHECK(settings->limits.bcrypt_max_cost == 14);
+  CHECK(settings->limits.max_password_bytes == 256);
+  CHECK(settings->logging.level == LogLevel::debug);
+}
+
+TEST_CASE("config: every unknown key is reported with its position", "[config]") {
+  const auto settings = parse_config("[policy]\nalgoritm = \"bcrypt\"\n\n[limits]\nmax_cost = 3\n");
+  REQUIRE_FALSE(settings);
+  const auto& issues = settings.error();
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].key == "policy.algoritm");
+  CHECK(issues[0].line == 2);
+  CHECK(issues[0].column == 1);
+  CHECK(issues[1].key == "limits.max_cost");
+  CHECK(issues[1].line == 5);
+}
+
+TEST_CASE("config: wrong types and ranges are errors", "[config]") {
+  const auto settings = parse_config(R"(
+[policy]
+algorithm = "md5-crypt"
+salt_bytes = 2
+[policy.argon2id]
+m = "big"
+[logging]
+level = "loud"
+)");
+  REQUIRE_FALSE(settings);
+  const auto& issues = settings.error();
+  REQUIRE(issues.size() == 4);
+  CHECK(issues[0].key == "policy.algorithm");
+  CHECK(issues[1].key == "policy.salt_bytes");
+  CHECK(issues[2].key == "policy.argon2id.m");
+  CHECK(issues[3].key == "logging.level");
+}
+
+TEST_CASE("config: a policy above the limits is rejected", "[config]") {
+  const auto settings = parse_config(R"(
+[policy.argon2id]
+m = 1048576
+)");
+  REQUIRE_FALSE(settings);
+  CHECK(settings.error().at(0).key == "policy.argon2id");
+  CHECK_THAT(settings.error().at(0).message, Catch::Contains("argon2_max_memory_kib"));
+}
+
+TEST_CASE("config: syntax errors carry line and column", "[config]") {
+  const auto settings = parse_config("[policy\nalgorithm = 1\n");
+  REQUIRE_FALSE(settings);
+  CHECK(settings.error().at(0).line == 1);
+  CHECK_THAT(settings.error().at(0).message, Catch::Contains("syntax"));
+}
+
+TEST_CASE("config: issues format as file, line, column and key", "[config]") {
+  const ConfigIssue issue{"policy.algorithm", 3, 13, "must be a name"};
+  CHECK(format_issue(issue, "pwsvc.toml") == "pwsvc.toml:3:13: policy.algorithm: must be a name");
+}
+
+TEST_CASE("config: missing file is one issue", "[config]") {
+  const auto settings = load_config("/nonexistent/pwsvc.toml");
+  REQUIRE_FALSE(settings);
+  CHECK(settings.error().size() == 1);
+}
