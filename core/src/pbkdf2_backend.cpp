@@ -16,7 +16,7 @@ namespace {
 // rejects longer salts instead of writing hashes passlib cannot read.
 constexpr std::size_t k_max_salt_bytes = 1024;
 
-// Digest names are echoed in messages; a longer one is cut to this length.
+// Messages quote a digest name from the hash cut to this many characters.
 constexpr std::size_t k_max_name_in_message = 16;
 
 struct Digest {
@@ -51,10 +51,10 @@ const Digest* digest_for(Algorithm algorithm) {
 }
 
 std::string quoted_name(std::string_view name) {
-  if (name.size() > k_max_name_in_message) {
-    return "'" + std::string(name.substr(0, k_max_name_in_message)) + "...'";
-  }
-  return "'" + std::string(name) + "'";
+  std::string quoted(1, '\'');
+  quoted += name.substr(0, k_max_name_in_message);
+  quoted += name.size() > k_max_name_in_message ? "...'" : "'";
+  return quoted;
 }
 
 // Parses an iteration count: digits only, 1 to 2^32 - 1 as passlib allows.
@@ -104,21 +104,20 @@ Result<ParsedHash> parse_passlib(std::string_view stored) {
   const auto fields = split(stored, '$');
   const std::string_view ident = fields[1];
 
-  const Digest* digest = nullptr;
-  if (ident == "pbkdf2") {
-    digest = find_digest("sha1");
-  } else if (const std::string_view name = ident.substr(7); name != "sha1") {
-    digest = find_digest(name);
-  }
+  // recognizes() lets through only "$pbkdf2$" and "$pbkdf2-...". passlib
+  // spells SHA-1 as $pbkdf2$, never as $pbkdf2-sha1$.
+  const bool is_sha1_ident = ident == "pbkdf2";
+  const std::string_view name = is_sha1_ident ? "sha1" : ident.substr(7);
+  const Digest* digest = is_sha1_ident || name != "sha1" ? find_digest(name) : nullptr;
   if (digest == nullptr) {
     return fail(ErrorCode::unsupported,
-                std::string(context) + ": digest " + quoted_name(ident.substr(7)) +
+                std::string(context) + ": digest " + quoted_name(name) +
                     " is not supported; pwsvc verifies $pbkdf2$ (SHA-1), $pbkdf2-sha256$ and "
                     "$pbkdf2-sha512$");
   }
   if (fields.size() != 5) {
     return fail(ErrorCode::malformed_hash,
-                std::string(context) + ": expected 4 fields after the identifier "
+                std::string(context) + ": expected 3 fields after the identifier "
                                        "($rounds$salt$checksum), found " +
                     std::to_string(fields.size() - 2));
   }
@@ -220,8 +219,9 @@ Result<ParsedHash> parse_werkzeug(std::string_view stored) {
                     " is not supported; pwsvc verifies sha256, sha512 and sha1");
   }
   // Werkzeug itself always writes the count. Without one, check_password_hash
-  // substitutes the default of the Werkzeug release that verifies: 1000 in
-  // 0.9, 150000 in 1.0, 260000 in 2.2, 1000000 in 3.1. No one value is right.
+  // substitutes the default of the Werkzeug release that verifies, and
+  // releases have used 1000, 50000, 150000, 260000 (2.2) and 1000000 (3.1),
+  // so no single value is right.
   if (method.size() < 3) {
     return fail(ErrorCode::malformed_hash,
                 std::string(context) + ": the iteration count is missing (expected "
