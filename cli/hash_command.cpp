@@ -52,7 +52,8 @@ void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status) {
                       "pbkdf2-sha512 (default: the policy's)");
   command->add_option("--param,-P", options->params,
                       "Cost parameter as KEY=VALUE, repeatable: m (KiB), t, p for Argon2; ln, r, "
-                      "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)");
+                      "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)")
+      ->allow_extra_args(false);
   command->add_option("--password-fd", options->password_fd,
                       "Read the password from this file descriptor until end of file, byte for "
                       "byte (default: stdin without its trailing newline, or a prompt)");

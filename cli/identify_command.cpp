@@ -1,11 +1,10 @@
 // pwsvc identify: name a stored hash's scheme and parameters and judge it.
-#include <charconv>
 #include <iostream>
 #include <memory>
 
-#include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "json_views.hpp"
 #include "pwsvc/engine.hpp"
 
 namespace pwsvc::cli {
@@ -17,36 +16,8 @@ struct IdentifyOptions {
   bool json = false;
 };
 
-// Numbers stay numbers in JSON; anything else (such as a bcrypt variant) is a string.
-boost::json::value param_value(const std::string& text) {
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (error == std::errc() && end == text.data() + text.size() && !text.empty()) {
-    return number;
-  }
-  return boost::json::value(text);
-}
-
 void print_json(const Identification& found) {
-  boost::json::object object{{"scheme", found.family},
-                             {"verdict", verdict_name(found.verdict)},
-                             {"needs_rehash", found.needs_rehash}};
-  if (found.parsed) {
-    boost::json::object params;
-    for (const auto& [key, value] : found.parsed->params) {
-      params[key] = param_value(value);
-    }
-    object["format"] = format_name(found.parsed->format);
-    object["parameters"] = std::move(params);
-    object["salt_bytes"] = found.parsed->salt_size;
-    object["digest_bytes"] = found.parsed->digest_size;
-  }
-  boost::json::array reasons;
-  for (const auto& reason : found.reasons) {
-    reasons.emplace_back(reason);
-  }
-  object["reasons"] = std::move(reasons);
-  std::cout << boost::json::serialize(object) << "\n";
+  std::cout << boost::json::serialize(identification_json(found)) << "\n";
 }
 
 void print_text(const Identification& found) {

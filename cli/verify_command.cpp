@@ -4,9 +4,9 @@
 #include <memory>
 #include <sstream>
 
-#include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "json_views.hpp"
 #include "password_input.hpp"
 #include "pwsvc/engine.hpp"
 
@@ -53,20 +53,7 @@ Result<std::string> stored_hash(const VerifyOptions& options) {
 void print_result(const VerifyOptions& options, const VerifyResult& result,
                   const std::optional<std::string>& new_hash) {
   if (options.json) {
-    boost::json::object object{{"match", result.match},
-                               {"needs_rehash", result.needs_rehash},
-                               {"scheme", algorithm_name(result.algorithm)}};
-    if (result.needs_rehash) {
-      boost::json::array reasons;
-      for (const auto& reason : result.rehash_reasons) {
-        reasons.emplace_back(reason);
-      }
-      object["rehash_reasons"] = std::move(reasons);
-    }
-    if (new_hash) {
-      object["new_hash"] = *new_hash;
-    }
-    std::cout << boost::json::serialize(object) << "\n";
+    std::cout << boost::json::serialize(verify_result_json(result, new_hash)) << "\n";
     return;
   }
 
@@ -100,6 +87,14 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
   }
 
   const Engine engine(loaded.settings.policy, loaded.settings.limits);
+  const Identification found = engine.identify(*stored);
+  if (!found.parsed || found.verdict == Verdict::over_limit) {
+    // Report a hash that can never verify before asking for a password.
+    auto rejected = engine.verify({}, *stored);
+    return rejected ? print_error("internal error: an invalid hash verified", k_exit_internal)
+                    : print_error(rejected.error());
+  }
+
   auto password = read_password(options.password_fd, Confirm::no,
                                 loaded.settings.limits.max_password_bytes);
   if (!password) {
@@ -114,10 +109,12 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
   std::optional<std::string> new_hash;
   if (options.rehash && result->needs_rehash) {
     auto hashed = engine.hash(password->view());
-    if (!hashed) {
-      return print_error(hashed.error());
+    if (hashed) {
+      new_hash = std::move(*hashed);
+    } else {
+      // The match still stands; only the new hash could not be made.
+      std::cerr << "pwsvc: warning: no new hash: " << hashed.error().message << "\n";
     }
-    new_hash = std::move(*hashed);
   }
   print_result(options, *result, new_hash);
   return exit_status(options, *result);
