@@ -8,77 +8,14 @@
 
 #include <toml++/toml.h>
 
+#include "config_reader.hpp"
+
 namespace pwsvc {
 
+using config_internal::Reader;
+using config_internal::subtable;
+
 namespace {
-
-// Collects issues while the tables are walked, so one run reports them all.
-class Reader {
- public:
-  void add(const toml::node& node, std::string key, std::string message) {
-    add(node.source(), std::move(key), std::move(message));
-  }
-
-  void add(const toml::source_region& where, std::string key, std::string message) {
-    issues_.push_back({std::move(key), where.begin.line, where.begin.column, std::move(message)});
-  }
-
-  // Reports every key of `table` that is not in `known`.
-  void reject_unknown(const toml::table& table, std::string_view prefix,
-                      std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : table) {
-      bool found = false;
-      for (std::string_view name : known) {
-        found = found || key.str() == name;
-      }
-      if (!found) {
-        add(key.source(), join(prefix, key.str()), "unknown key; expected one of: " + list(known));
-      }
-    }
-  }
-
-  std::optional<std::uint64_t> integer(const toml::node& node, const std::string& key,
-                                       std::uint64_t min, std::uint64_t max) {
-    const auto value = node.value<std::int64_t>();
-    if (!node.is_integer() || !value) {
-      add(node, key, "must be an integer");
-      return std::nullopt;
-    }
-    if (*value < 0 || static_cast<std::uint64_t>(*value) < min ||
-        static_cast<std::uint64_t>(*value) > max) {
-      add(node, key, "value " + std::to_string(*value) + " is out of range; use " +
-                         std::to_string(min) + " to " + std::to_string(max));
-      return std::nullopt;
-    }
-    return static_cast<std::uint64_t>(*value);
-  }
-
-  static std::string join(std::string_view prefix, std::string_view key) {
-    return prefix.empty() ? std::string(key) : std::string(prefix) + "." + std::string(key);
-  }
-
-  static std::string list(std::initializer_list<std::string_view> names) {
-    std::string text;
-    for (std::string_view name : names) {
-      text += text.empty() ? "" : ", ";
-      text += name;
-    }
-    return text;
-  }
-
-  std::vector<ConfigIssue>& issues() { return issues_; }
-
- private:
-  std::vector<ConfigIssue> issues_;
-};
-
-const toml::table* subtable(Reader& reader, const toml::node& node, const std::string& key) {
-  const toml::table* table = node.as_table();
-  if (table == nullptr) {
-    reader.add(node, key, "must be a table");
-  }
-  return table;
-}
 
 void read_algorithm_params(Reader& reader, const toml::table& table, const std::string& prefix,
                            Algorithm algorithm, Policy& policy) {
@@ -254,7 +191,7 @@ void check_policy(Reader& reader, const toml::table& root, const Settings& setti
 }
 
 void read_root(Reader& reader, const toml::table& root, Settings& settings) {
-  reader.reject_unknown(root, "", {"policy", "limits", "logging"});
+  reader.reject_unknown(root, "", {"policy", "limits", "logging", "daemon"});
   if (const toml::node* node = root.get("policy")) {
     if (const toml::table* table = subtable(reader, *node, "policy")) {
       read_policy(reader, *table, settings.policy);
@@ -263,6 +200,11 @@ void read_root(Reader& reader, const toml::table& root, Settings& settings) {
   if (const toml::node* node = root.get("limits")) {
     if (const toml::table* table = subtable(reader, *node, "limits")) {
       read_limits(reader, *table, settings.limits);
+    }
+  }
+  if (const toml::node* node = root.get("daemon")) {
+    if (const toml::table* table = subtable(reader, *node, "daemon")) {
+      config_internal::read_daemon(reader, *table, settings.daemon);
     }
   }
   if (const toml::node* node = root.get("logging")) {

@@ -1,7 +1,10 @@
 // Reads pwsvc.toml into the core's Policy and Limits.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -19,12 +22,55 @@ struct LoggingSettings {
   LogLevel level = LogLevel::warn;
 };
 
+// An API key allowed on TCP listeners: a name for logs and rate limits, and
+// the SHA-256 of the key. The key itself is never stored.
+struct ApiKey {
+  std::string name;
+  std::array<unsigned char, 32> sha256{};
+};
+
+struct RateLimitSettings {
+  double requests_per_second = 100;    // per client; 0 turns the limit off
+  double burst = 200;
+  double failed_verifies_per_minute = 10;  // per `subject`; 0 turns the limit off
+};
+
+// The [daemon] table: listeners, access, execution and protection limits.
+struct DaemonSettings {
+  std::vector<std::string> listen;  // "unix:PATH" or "HOST:PORT"
+  std::uint32_t unix_socket_mode = 0660;
+  std::vector<std::uint32_t> allowed_uids;  // empty: the daemon's own uid and root
+  std::vector<std::uint32_t> allowed_gids;
+  std::vector<ApiKey> api_keys;
+  std::string tls_certificate;
+  std::string tls_private_key;
+  bool allow_plaintext = false;
+  std::uint32_t workers = 0;  // 0: one per core
+  std::uint32_t io_threads = 2;
+  std::uint64_t memory_budget = std::uint64_t{1} << 30;  // bytes
+  std::uint32_t max_queue = 1024;
+  std::uint32_t queue_timeout_ms = 2000;
+  std::uint32_t header_timeout_ms = 5000;
+  std::uint32_t body_timeout_ms = 10000;
+  std::uint32_t idle_timeout_ms = 60000;
+  std::uint32_t drain_timeout_ms = 30000;
+  std::uint32_t max_header_bytes = 8192;
+  std::uint32_t max_body_bytes = 65536;
+  std::uint32_t max_connections = 1024;
+  RateLimitSettings rate_limit;
+};
+
 // Everything a pwsvc.toml file sets.
 struct Settings {
   Policy policy;
   Limits limits;
   LoggingSettings logging;
+  DaemonSettings daemon;
 };
+
+// Parses a size such as "1GiB", "512MiB", "64KiB" or a plain number of
+// bytes. Returns nothing for any other text or on overflow.
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // One problem in a config file: the dotted key (empty for a syntax error),
 // its 1-based line and column, and what to change.

@@ -45,9 +45,11 @@ Examined examine(std::string_view stored, const Limits& limits) {
   result.backend = Registry::instance().find(stored);
   if (result.backend == nullptr) {
     result.verdict = Verdict::unknown;
+    const std::string family = guess_family(stored);
     result.error = Error{ErrorCode::unsupported,
-                         "unrecognised hash format (starts with '" + guess_family(stored) +
-                             "'); pwsvc never compares a stored value as plaintext"};
+                         "unrecognised hash format" +
+                             (family == "unknown" ? "" : " (starts with '" + family + "')") +
+                             "; pwsvc never compares a stored value as plaintext"};
     return result;
   }
 
@@ -96,7 +98,10 @@ Engine::Engine(Policy policy, Limits limits)
 
 RehashCheck Engine::check_rehash(const ParsedHash& parsed) const {
   RehashCheck check;
-  if (parsed.algorithm != policy_.algorithm) {
+  if (policy_.deprecated.contains(parsed.algorithm)) {
+    check.reasons.push_back(std::string(algorithm_name(parsed.algorithm)) +
+                            " is deprecated by the policy");
+  } else if (parsed.algorithm != policy_.algorithm) {
     check.reasons.push_back("algorithm " + std::string(algorithm_name(parsed.algorithm)) +
                             " differs from the policy's " +
                             std::string(algorithm_name(policy_.algorithm)));
@@ -216,10 +221,6 @@ Identification Engine::identify(std::string_view stored) const {
   result.needs_rehash = !check.reasons.empty() || result.verdict == Verdict::over_limit;
   if (result.verdict == Verdict::ok && policy_.deprecated.contains(result.parsed->algorithm)) {
     result.verdict = Verdict::legacy;
-    result.needs_rehash = true;
-    check.reasons.insert(check.reasons.begin(),
-                         std::string(algorithm_name(result.parsed->algorithm)) +
-                             " is deprecated by the policy");
   } else if (result.verdict == Verdict::ok && check.below_floor) {
     result.verdict = Verdict::weak;
   }

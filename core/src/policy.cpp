@@ -37,8 +37,7 @@ bool is_argon2(Algorithm algorithm) {
 std::string over(std::string_view what, std::uint64_t value, std::uint64_t limit,
                  std::string_view key) {
   return std::string(what) + " " + std::to_string(value) + " exceeds the limit of " +
-         std::to_string(limit) + " (limits." + std::string(key) +
-         "); raise the limit only if you trust where the hash came from";
+         std::to_string(limit) + " (limits." + std::string(key) + ")";
 }
 
 Result<void> check_argon2(const Cost& cost, const Limits& limits) {

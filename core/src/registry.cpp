@@ -3,11 +3,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <string>
+
+#include <sodium.h>
 
 namespace pwsvc {
 
 Registry::Registry() {
+  // Every backend and the engine's salts need libsodium; it is safe to call twice.
+  if (sodium_init() < 0) {
+    std::abort();
+  }
   backends_.push_back(make_argon2_backend());
   backends_.push_back(make_crypt_backend());
   backends_.push_back(make_apr1_backend());

@@ -196,7 +196,8 @@ class IdentifyTest(unittest.TestCase):
             ("!!", "locked", 0),
             ("$2b$31$IGj7KvvwajesCDLWXKe1V.lDvJFFi1VIei1uNEAgEBCyajSnawT4y", "over-limit", 0),
             ("$2b$04$IGj7KvvwajesCDLWXKe1V.lDvJFFi1VIei1uNEAgEBCyajSnawT4", "invalid", 2),
-            ("correct horse", "unknown", 2),
+            ("correcthorse", "unknown", 2),
+            ("correct horse", "invalid", 2),
         ]
         for stored, verdict, status in cases:
             result = run("identify", "--json", stored)

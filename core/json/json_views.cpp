@@ -1,0 +1,98 @@
+// JSON forms of core results; field names are part of the public API.
+#include "json_views.hpp"
+
+#include <charconv>
+
+namespace pwsvc {
+
+namespace {
+
+// Numbers stay numbers in JSON; anything else (such as a bcrypt variant) is a string.
+boost::json::value param_value(const std::string& text) {
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error == std::errc() && end == text.data() + text.size() && !text.empty()) {
+    return number;
+  }
+  return boost::json::value(text);
+}
+
+boost::json::array string_array(const std::vector<std::string>& items) {
+  boost::json::array array;
+  for (const auto& item : items) {
+    array.emplace_back(item);
+  }
+  return array;
+}
+
+}  // namespace
+
+boost::json::object identification_json(const Identification& found) {
+  boost::json::object object{{"scheme", found.family},
+                             {"verdict", verdict_name(found.verdict)},
+                             {"needs_rehash", found.needs_rehash}};
+  if (found.parsed) {
+    boost::json::object params;
+    for (const auto& [key, value] : found.parsed->params) {
+      params[key] = param_value(value);
+    }
+    object["format"] = format_name(found.parsed->format);
+    object["parameters"] = std::move(params);
+    object["salt_bytes"] = found.parsed->salt_size;
+    object["digest_bytes"] = found.parsed->digest_size;
+  }
+  object["reasons"] = string_array(found.reasons);
+  return object;
+}
+
+boost::json::object verify_result_json(const VerifyResult& result,
+                                       const std::optional<std::string>& new_hash) {
+  boost::json::object object{{"match", result.match},
+                             {"needs_rehash", result.needs_rehash},
+                             {"scheme", algorithm_name(result.algorithm)}};
+  if (result.needs_rehash) {
+    object["rehash_reasons"] = string_array(result.rehash_reasons);
+  }
+  if (new_hash) {
+    object["new_hash"] = *new_hash;
+  }
+  return object;
+}
+
+boost::json::object policy_json(const Policy& policy, const Limits& limits) {
+  boost::json::object params;
+  for (const auto& [algorithm, values] : policy.params) {
+    boost::json::object entry;
+    for (const auto& [key, value] : values) {
+      entry[key] = value;
+    }
+    params[algorithm_name(algorithm)] = std::move(entry);
+  }
+  boost::json::array deprecated;
+  for (const Algorithm algorithm : policy.deprecated) {
+    deprecated.emplace_back(algorithm_name(algorithm));
+  }
+
+  boost::json::object policy_object{
+      {"algorithm", algorithm_name(policy.algorithm)},
+      {"salt_bytes", policy.salt_bytes},
+      {"rehash_stronger", policy.rehash_stronger == RehashStronger::yes},
+      {"deprecated", std::move(deprecated)},
+      {"params", std::move(params)},
+  };
+  boost::json::object limits_object{
+      {"max_password_bytes", limits.max_password_bytes},
+      {"max_hash_length", limits.max_hash_length},
+      {"argon2_max_memory_kib", limits.argon2_max_memory_kib},
+      {"argon2_max_time_cost", limits.argon2_max_time_cost},
+      {"argon2_max_parallelism", limits.argon2_max_parallelism},
+      {"bcrypt_max_cost", limits.bcrypt_max_cost},
+      {"pbkdf2_max_iterations", limits.pbkdf2_max_iterations},
+      {"scrypt_max_memory_kib", limits.scrypt_max_memory_kib},
+      {"scrypt_max_parallelism", limits.scrypt_max_parallelism},
+      {"sha_crypt_max_rounds", limits.sha_crypt_max_rounds},
+  };
+  return {{"policy", std::move(policy_object)}, {"limits", std::move(limits_object)}};
+}
+
+}  // namespace pwsvc
