@@ -1,0 +1,245 @@
+// pwsvcd: the pwsvc operations over HTTP on Unix sockets and TCP.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
+
+#include "server/server.hpp"
+
+namespace {
+
+using namespace pwsvc;
+using namespace pwsvc::daemon;
+
+constexpr std::string_view k_system_config = "/etc/pwsvc/pwsvc.toml";
+constexpr std::string_view k_default_socket = "unix:/run/pwsvc/pwsvcd.sock";
+
+struct Options {
+  std::string config_path;
+  std::vector<std::string> listen;
+  std::string memory_budget;
+  std::optional<std::uint32_t> workers;
+  std::string log_level;
+};
+
+std::string config_path(const Options& options) {
+  if (!options.config_path.empty()) {
+    return options.config_path;
+  }
+  if (const char* from_env = std::getenv("PWSVC_CONFIG"); from_env != nullptr && *from_env) {
+    return from_env;
+  }
+  std::error_code ignored;
+  return std::filesystem::exists(k_system_config, ignored) ? std::string(k_system_config) : "";
+}
+
+// Loads the config file and applies the command-line overrides on top.
+tl::expected<Settings, std::string> load(const Options& options) {
+  Settings settings;
+  const std::string path = config_path(options);
+  if (!path.empty()) {
+    auto loaded = load_config(path);
+    if (!loaded) {
+      std::string text;
+      for (const auto& issue : loaded.error()) {
+        text += (text.empty() ? "" : "; ") + format_issue(issue, path);
+      }
+      return tl::unexpected(text);
+    }
+    settings = std::move(*loaded);
+  }
+
+  if (!options.listen.empty()) {
+    settings.daemon.listen = options.listen;
+  }
+  if (!options.memory_budget.empty()) {
+    const auto bytes = parse_size(options.memory_budget);
+    if (!bytes || *bytes < (std::uint64_t{1} << 20)) {
+      return tl::unexpected("invalid --memory-budget '" + options.memory_budget +
+                            "'; use a size of at least 1MiB such as 512MiB or 2GiB");
+    }
+    settings.daemon.memory_budget = *bytes;
+  }
+  if (options.workers) {
+    settings.daemon.workers = *options.workers;
+  }
+  if (!options.log_level.empty()) {
+    settings.logging.level = LogLevel::info;
+    bool known = false;
+    for (int level = 0; level <= static_cast<int>(LogLevel::off); ++level) {
+      if (log_level_name(static_cast<LogLevel>(level)) == options.log_level) {
+        settings.logging.level = static_cast<LogLevel>(level);
+        known = true;
+      }
+    }
+    if (!known) {
+      return tl::unexpected("invalid --log-level '" + options.log_level +
+                            "'; use trace, debug, info, warn, error, critical or off");
+    }
+  }
+  return settings;
+}
+
+// Checks what the listeners need: API keys for TCP.
+tl::expected<void, std::string> check_listeners(const Settings& settings) {
+  for (const auto& address : settings.daemon.listen) {
+    if (!address.starts_with("unix:") && settings.daemon.api_keys.empty()) {
+      return tl::unexpected("TCP listener " + address +
+                            " needs at least one [[daemon.api_keys]] entry in the config; "
+                            "mint a key with 'pwsvc api-key'");
+    }
+  }
+  return {};
+}
+
+boost::json::object banner(const Settings& settings, std::size_t workers) {
+  boost::json::array listen;
+  for (const auto& address : settings.daemon.listen) {
+    listen.emplace_back(address);
+  }
+  const DaemonSettings& daemon = settings.daemon;
+  return {{"version", PWSVC_VERSION},
+          {"algorithm", algorithm_name(settings.policy.algorithm)},
+          {"listen", std::move(listen)},
+          {"workers", workers},
+          {"io_threads", daemon.io_threads},
+          {"memory_budget", daemon.memory_budget},
+          {"max_queue", daemon.max_queue},
+          {"queue_timeout_ms", daemon.queue_timeout_ms},
+          {"api_keys", daemon.api_keys.size()},
+          {"rate_limit_per_second", daemon.rate_limit.requests_per_second}};
+}
+
+// Reloads the config on SIGHUP; an invalid config keeps the running one.
+void reload(const Options& options, Service& service, RequestLog& log) {
+  auto settings = load(options);
+  if (!settings) {
+    log.event("warn", "reload_rejected", {{"error", settings.error()}});
+    return;
+  }
+  auto state = make_service_state(std::move(*settings));
+  if (!state) {
+    log.event("warn", "reload_rejected", {{"error", state.error().message}});
+    return;
+  }
+  log.set_level(log_level_name((*state)->settings.logging.level));
+  service.reload(std::move(*state));
+  log.event("info", "reloaded", {{"note", "listener changes need a restart"}});
+}
+
+void watch_signals(boost::asio::signal_set& signals, const Options& options, Service& service,
+                   Server& server, RequestLog& log) {
+  signals.async_wait([&signals, &options, &service, &server, &log](
+                         const boost::system::error_code& error, int number) {
+    if (error) {
+      return;
+    }
+    if (number == SIGHUP) {
+      reload(options, service, log);
+      watch_signals(signals, options, service, server, log);
+      return;
+    }
+    log.event("info", "draining", {{"signal", number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    ::sd_notify(0, "STOPPING=1");
+    service.set_draining();
+    server.stop(std::chrono::milliseconds(service.state()->settings.daemon.drain_timeout_ms));
+  });
+}
+
+std::vector<int> systemd_sockets() {
+  std::vector<int> descriptors;
+  const int count = ::sd_listen_fds(1);
+  for (int i = 0; i < count; ++i) {
+    descriptors.push_back(SD_LISTEN_FDS_START + i);
+  }
+  return descriptors;
+}
+
+int serve(const Options& options) {
+  auto settings = load(options);
+  if (!settings) {
+    std::cerr << "pwsvcd: error: " << settings.error() << "\n";
+    return 2;
+  }
+  const std::vector<int> activated = systemd_sockets();
+  if (settings->daemon.listen.empty() && activated.empty()) {
+    settings->daemon.listen.push_back(std::string(k_default_socket));
+  }
+  if (auto checked = check_listeners(*settings); !checked) {
+    std::cerr << "pwsvcd: error: " << checked.error() << "\n";
+    return 2;
+  }
+
+  RequestLog log(log_level_name(settings->logging.level));
+  const std::size_t workers = settings->daemon.workers != 0
+                                  ? settings->daemon.workers
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  const boost::json::object start_fields = banner(*settings, workers);
+  auto state = make_service_state(std::move(*settings));
+  if (!state) {
+    std::cerr << "pwsvcd: error: " << state.error().message << "\n";
+    return 2;
+  }
+
+  const DaemonSettings& daemon = (*state)->settings.daemon;
+  WorkerPool pool(workers, daemon.memory_budget, daemon.max_queue);
+  Metrics metrics;
+  Service service(*state, pool, metrics);
+  ServerContext context{service, metrics, log};
+  Server server(context);
+
+  auto bound = activated.empty() ? server.listen(daemon.listen, daemon.unix_socket_mode)
+                                 : server.adopt(activated);
+  if (!bound) {
+    log.event("critical", "start_failed", {{"error", bound.error().message}});
+    std::cerr << "pwsvcd: error: " << bound.error().message << "\n";
+    return 1;
+  }
+
+  boost::asio::signal_set signals(server.io(), SIGTERM, SIGINT, SIGHUP);
+  watch_signals(signals, options, service, server, log);
+  log.event("info", "started", start_fields);
+  ::sd_notify(0, "READY=1");
+
+  server.run(daemon.io_threads);
+  pool.drain();
+  log.event("info", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) {
+    std::cerr << "pwsvcd: error: libsodium failed to initialise\n";
+    return 1;
+  }
+
+  Options options;
+  CLI::App app("pwsvcd: serve pwsvc hash, verify and identify over HTTP on Unix sockets and TCP",
+               "pwsvcd");
+  app.set_version_flag("--version", std::string("pwsvcd ") + PWSVC_VERSION);
+  app.add_option("--config", options.config_path,
+                 "Config file (default: $PWSVC_CONFIG, else /etc/pwsvc/pwsvc.toml when present)");
+  app.add_option("--listen", options.listen,
+                 "Listen on unix:PATH or HOST:PORT, repeatable; replaces daemon.listen "
+                 "(default: unix:/run/pwsvc/pwsvcd.sock); port 0 picks a free port");
+  app.add_option("--memory-budget", options.memory_budget,
+                 "Memory that running and queued work may reserve, e.g. 512MiB or 2GiB "
+                 "(default: daemon.memory_budget, 1GiB)");
+  app.add_option("--workers", options.workers,
+                 "Key-derivation worker threads (default: one per core)");
+  app.add_option("--log-level", options.log_level,
+                 "trace, debug, info, warn, error, critical or off (default: logging.level)");
+  app.footer("Signals: SIGTERM and SIGINT drain in-flight requests and exit 0; SIGHUP reloads "
+             "the config.\nSee pwsvcd(8).");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  return serve(options);
+}

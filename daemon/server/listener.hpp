@@ -1,0 +1,66 @@
+// Listener: accepts connections on one TCP or Unix socket and starts sessions.
+#pragma once
+
+#include <memory>
+
+#include <sys/socket.h>
+
+#include "session.hpp"
+
+namespace pwsvc::daemon {
+
+// Returns who is on the other end of `socket`.
+Client client_of(asio::ip::tcp::socket& socket);
+Client client_of(asio::local::stream_protocol::socket& socket);
+
+template <typename Protocol>
+class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
+ public:
+  Listener(asio::io_context& io, typename Protocol::acceptor acceptor, ServerContext& context)
+      : io_(io), acceptor_(std::move(acceptor)), context_(context) {}
+
+  void run() { do_accept(); }
+
+  void stop() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = this->shared_from_this()](beast::error_code error,
+                                                             typename Protocol::socket socket) {
+                             self->on_accept(error, std::move(socket));
+                           });
+  }
+
+  void on_accept(beast::error_code error, typename Protocol::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
+      return;
+    }
+    if (!error) {
+      start_session(std::move(socket));
+    }
+    do_accept();
+  }
+
+  void start_session(typename Protocol::socket socket) {
+    const auto limit = context_.service.state()->settings.daemon.max_connections;
+    if (context_.connections.load() >= limit) {
+      // Closing at once is cheaper than a 503 and gives a client nothing to hold.
+      context_.metrics.count_rejection("connections");
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    Client client = client_of(socket);
+    std::make_shared<Session<Protocol>>(std::move(socket), context_, std::move(client))->run();
+  }
+
+  asio::io_context& io_;
+  typename Protocol::acceptor acceptor_;
+  ServerContext& context_;
+};
+
+}  // namespace pwsvc::daemon

@@ -1,0 +1,42 @@
+// Transport-neutral request and response types shared by pwsvcd and the Lambda bootstrap.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace pwsvc::daemon {
+
+// Who sent a request, as the transport established it.
+struct Client {
+  enum class Transport { unix_socket, tcp, lambda };
+
+  Transport transport = Transport::tcp;
+  uid_t uid = 0;        // Unix socket peer, from SO_PEERCRED
+  gid_t gid = 0;
+  std::string address;  // TCP peer address without the port
+};
+
+// One HTTP request. `body` holds a password on the KDF routes: the service
+// wipes it once parsed.
+struct Request {
+  std::string method;
+  std::string target;
+  std::string content_type;
+  std::optional<std::uint64_t> content_length;
+  std::string authorization;
+  std::string body;
+  std::string request_id;
+  Client client;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::optional<unsigned> retry_after;  // seconds, for 429 and 503
+  std::string allow;                    // for 405
+};
+
+}  // namespace pwsvc::daemon

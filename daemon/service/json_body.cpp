@@ -1,0 +1,216 @@
+// Request body parsing; the JSON tree lives in wiped memory and is freed at once.
+#include "json_body.hpp"
+
+#include <initializer_list>
+#include <new>
+
+#include <sodium.h>
+
+namespace pwsvc::daemon {
+
+void* WipingResource::do_allocate(std::size_t bytes, std::size_t align) {
+  return ::operator new(bytes, std::align_val_t(align));
+}
+
+void WipingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_t align) {
+  sodium_memzero(pointer, bytes);
+  ::operator delete(pointer, bytes, std::align_val_t(align));
+}
+
+bool WipingResource::do_is_equal(const memory_resource& other) const noexcept {
+  return this == &other;
+}
+
+namespace {
+
+Result<boost::json::value> parse_object(std::string_view body, boost::json::storage_ptr storage) {
+  boost::json::error_code error;
+  boost::json::parse_options options;
+  options.max_depth = 8;
+  boost::json::value value = boost::json::parse(body, error, std::move(storage), options);
+  if (error) {
+    return fail(ErrorCode::invalid_argument, "the request body is not valid JSON");
+  }
+  if (!value.is_object()) {
+    return fail(ErrorCode::invalid_argument, "the request body must be a JSON object");
+  }
+  return value;
+}
+
+Result<void> reject_unknown(const boost::json::object& object,
+                            std::initializer_list<std::string_view> known) {
+  for (const auto& [key, unused] : object) {
+    bool found = false;
+    for (std::string_view name : known) {
+      found = found || key == name;
+    }
+    if (!found) {
+      std::string list;
+      for (std::string_view name : known) {
+        list += list.empty() ? "" : ", ";
+        list += name;
+      }
+      // The key is echoed only when it is short and printable.
+      const bool printable = key.size() <= 32 && std::all_of(key.begin(), key.end(), [](char c) {
+                               return c >= 0x21 && c < 0x7f;
+                             });
+      return fail(ErrorCode::invalid_argument,
+                  "unknown field" + (printable ? " '" + std::string(key) + "'" : std::string()) +
+                      "; expected: " + list);
+    }
+  }
+  return {};
+}
+
+Result<std::string_view> string_field(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  if (value == nullptr || !value->is_string()) {
+    return fail(ErrorCode::invalid_argument, "field '" + std::string(key) + "' must be a string");
+  }
+  return std::string_view(value->get_string());
+}
+
+// Reads "password" (UTF-8 text) or "password_b64" (any bytes), exactly one.
+Result<SecretBytes> password_field(const boost::json::object& object) {
+  const bool text = object.contains("password");
+  const bool encoded = object.contains("password_b64");
+  if (text == encoded) {
+    return fail(ErrorCode::invalid_argument,
+                "send exactly one of 'password' (a string) and 'password_b64' (base64 of the "
+                "password's bytes, for passwords that are not valid UTF-8)");
+  }
+  auto field = string_field(object, text ? "password" : "password_b64");
+  if (!field) {
+    return tl::unexpected(field.error());
+  }
+  if (text) {
+    return SecretBytes::copy_of(*field);
+  }
+
+  SecretBytes password(field->size());
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(password.data(), password.size(), field->data(), field->size(), nullptr,
+                        &length, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != field->data() + field->size()) {
+    return fail(ErrorCode::invalid_argument, "field 'password_b64' is not valid padded base64");
+  }
+  password.truncate(length);
+  return password;
+}
+
+Result<HashRequest> hash_options(const boost::json::object& object) {
+  HashRequest request;
+  if (const auto* algorithm = object.if_contains("algorithm")) {
+    const auto* name = algorithm->if_string();
+    request.algorithm = name ? parse_algorithm(*name) : std::nullopt;
+    if (!request.algorithm) {
+      return fail(ErrorCode::invalid_argument,
+                  "field 'algorithm' must be one of: argon2id, argon2i, scrypt, bcrypt, "
+                  "pbkdf2-sha256, pbkdf2-sha512");
+    }
+  }
+  if (const auto* params = object.if_contains("params")) {
+    if (!params->is_object()) {
+      return fail(ErrorCode::invalid_argument, "field 'params' must be an object of integers");
+    }
+    for (const auto& [key, value] : params->get_object()) {
+      if (!value.is_uint64() && !(value.is_int64() && value.get_int64() >= 0)) {
+        return fail(ErrorCode::invalid_argument,
+                    "every value in 'params' must be a non-negative integer");
+      }
+      request.params[std::string(key)] =
+          value.is_uint64() ? value.get_uint64() : static_cast<std::uint64_t>(value.get_int64());
+    }
+  }
+  return request;
+}
+
+}  // namespace
+
+Result<HashBody> parse_hash_body(std::string_view body) {
+  WipingResource resource;
+  auto value = parse_object(body, boost::json::storage_ptr(&resource));
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  const auto& object = value->get_object();
+  if (auto known = reject_unknown(object, {"password", "password_b64", "algorithm", "params"});
+      !known) {
+    return tl::unexpected(known.error());
+  }
+
+  auto password = password_field(object);
+  if (!password) {
+    return tl::unexpected(password.error());
+  }
+  auto request = hash_options(object);
+  if (!request) {
+    return tl::unexpected(request.error());
+  }
+  return HashBody{std::move(*password), std::move(*request)};
+}
+
+Result<VerifyBody> parse_verify_body(std::string_view body) {
+  WipingResource resource;
+  auto value = parse_object(body, boost::json::storage_ptr(&resource));
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  const auto& object = value->get_object();
+  if (auto known =
+          reject_unknown(object, {"password", "password_b64", "hash", "rehash", "subject"});
+      !known) {
+    return tl::unexpected(known.error());
+  }
+
+  VerifyBody parsed;
+  auto password = password_field(object);
+  if (!password) {
+    return tl::unexpected(password.error());
+  }
+  parsed.password = std::move(*password);
+
+  const boost::json::value* hash = object.if_contains("hash");
+  if (hash == nullptr || !(hash->is_string() || hash->is_null())) {
+    return fail(ErrorCode::invalid_argument,
+                "field 'hash' must be the stored hash, or null for an unknown user");
+  }
+  if (hash->is_string()) {
+    parsed.hash = std::string(hash->get_string());
+  }
+  if (const auto* rehash = object.if_contains("rehash")) {
+    if (!rehash->is_bool()) {
+      return fail(ErrorCode::invalid_argument, "field 'rehash' must be true or false");
+    }
+    parsed.rehash = rehash->get_bool();
+  }
+  if (object.contains("subject")) {
+    auto subject = string_field(object, "subject");
+    if (!subject || subject->size() > 256) {
+      return fail(ErrorCode::invalid_argument,
+                  "field 'subject' must be a string of at most 256 bytes");
+    }
+    parsed.subject = std::string(*subject);
+  }
+  return parsed;
+}
+
+Result<IdentifyBody> parse_identify_body(std::string_view body) {
+  WipingResource resource;
+  auto value = parse_object(body, boost::json::storage_ptr(&resource));
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  const auto& object = value->get_object();
+  if (auto known = reject_unknown(object, {"hash"}); !known) {
+    return tl::unexpected(known.error());
+  }
+  auto hash = string_field(object, "hash");
+  if (!hash) {
+    return tl::unexpected(hash.error());
+  }
+  return IdentifyBody{std::string(*hash)};
+}
+
+}  // namespace pwsvc::daemon

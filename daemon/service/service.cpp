@@ -1,0 +1,444 @@
+// Service: authentication, routing, admission and the one error-to-status map.
+#include "service.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "json_body.hpp"
+#include "json_views.hpp"
+
+namespace pwsvc::daemon {
+
+namespace {
+
+enum class RouteKind { health, ready, policy, metrics, hash, verify, identify };
+
+struct Route {
+  std::string_view path;
+  std::string_view method;
+  RouteKind kind;
+};
+
+constexpr std::array k_routes{
+    Route{"/healthz", "GET", RouteKind::health},
+    Route{"/readyz", "GET", RouteKind::ready},
+    Route{"/v1/policy", "GET", RouteKind::policy},
+    Route{"/metrics", "GET", RouteKind::metrics},
+    Route{"/v1/hash", "POST", RouteKind::hash},
+    Route{"/v1/api/encrypt", "POST", RouteKind::hash},
+    Route{"/v1/verify", "POST", RouteKind::verify},
+    Route{"/v1/api/verify", "POST", RouteKind::verify},
+    Route{"/v1/identify", "POST", RouteKind::identify},
+};
+
+constexpr std::uint64_t k_kib = 1024;
+// Memory reserved for any KDF call besides the KDF's own working memory.
+constexpr std::uint64_t k_call_overhead = 64 * k_kib;
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+const Route* find_route(std::string_view path) {
+  for (const auto& route : k_routes) {
+    if (route.path == path) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+Response json_response(unsigned status, const boost::json::object& object) {
+  Response response;
+  response.status = status;
+  response.body = boost::json::serialize(object);
+  return response;
+}
+
+bool is_json(std::string_view content_type) {
+  const std::string_view media = content_type.substr(0, content_type.find(';'));
+  std::string lower;
+  for (char c : media) {
+    if (c != ' ' && c != '\t') {
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return lower == "application/json";
+}
+
+// Returns the name of the API key in an "Authorization: Bearer KEY" header,
+// comparing SHA-256 digests in constant time against every configured key.
+std::optional<std::string> api_key_name(std::string_view authorization,
+                                        const std::vector<ApiKey>& keys) {
+  constexpr std::string_view scheme = "Bearer ";
+  if (!authorization.starts_with(scheme)) {
+    return std::nullopt;
+  }
+  const std::string_view key = authorization.substr(scheme.size());
+  std::array<unsigned char, 32> digest{};
+  unsigned int length = 0;
+  EVP_Digest(key.data(), key.size(), digest.data(), &length, EVP_sha256(), nullptr);
+
+  std::optional<std::string> name;
+  for (const auto& candidate : keys) {
+    if (sodium_memcmp(digest.data(), candidate.sha256.data(), digest.size()) == 0) {
+      name = candidate.name;
+    }
+  }
+  return name;
+}
+
+bool peer_allowed(const Client& client, const DaemonSettings& daemon) {
+  if (daemon.allowed_uids.empty() && daemon.allowed_gids.empty()) {
+    return client.uid == 0 || client.uid == ::getuid();
+  }
+  const auto listed = [](const std::vector<std::uint32_t>& ids, std::uint32_t id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  return listed(daemon.allowed_uids, client.uid) || listed(daemon.allowed_gids, client.gid);
+}
+
+std::uint64_t hash_memory(Algorithm algorithm, const ParamMap& params) {
+  switch (algorithm) {
+    case Algorithm::argon2id:
+    case Algorithm::argon2i:
+      return params.at("m") * k_kib + k_call_overhead;
+    case Algorithm::scrypt:
+      return scrypt_memory_kib(static_cast<std::uint32_t>(params.at("ln")), params.at("r")) *
+                 k_kib + k_call_overhead;
+    default:
+      return k_call_overhead;
+  }
+}
+
+// Wipes a request body that may hold a password, once it has been parsed.
+void wipe(std::string& body) {
+  sodium_memzero(body.data(), body.size());
+  body.clear();
+}
+
+}  // namespace
+
+std::string_view route_label(std::string_view target) {
+  const Route* route = find_route(path_of(target));
+  return route != nullptr ? route->path : "other";
+}
+
+Response error_response(unsigned status, std::string_view code, std::string_view message,
+                        std::string_view request_id) {
+  const boost::json::object error{{"code", code}, {"message", message}, {"request_id", request_id}};
+  Response response = json_response(status, {{"error", error}});
+  if (status == 429 || status == 503) {
+    response.retry_after = 1;
+  }
+  return response;
+}
+
+Response core_error_response(const Error& error, std::string_view request_id) {
+  switch (error.code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::malformed_hash:
+    case ErrorCode::unsupported:
+    case ErrorCode::limit_exceeded:
+      return error_response(400, error_code_name(error.code), error.message, request_id);
+    case ErrorCode::resource_exhausted:
+    case ErrorCode::unavailable:
+      return error_response(503, error_code_name(error.code),
+                            "the service is out of resources; retry later", request_id);
+    case ErrorCode::internal:
+      break;
+  }
+  return error_response(500, "internal", "internal error; the request id is in the service log",
+                        request_id);
+}
+
+Result<std::shared_ptr<const ServiceState>> make_service_state(Settings settings) {
+  Engine engine(settings.policy, settings.limits);
+  std::array<unsigned char, 32> random{};
+  randombytes_buf(random.data(), random.size());
+  auto dummy = engine.hash(random);
+  sodium_memzero(random.data(), random.size());
+  if (!dummy) {
+    return tl::unexpected(dummy.error());
+  }
+  return std::make_shared<const ServiceState>(
+      ServiceState{std::move(settings), std::move(engine), std::move(*dummy)});
+}
+
+Service::Service(std::shared_ptr<const ServiceState> state, WorkerPool& pool, Metrics& metrics)
+    : state_(std::move(state)), pool_(pool), metrics_(metrics) {}
+
+void Service::reload(std::shared_ptr<const ServiceState> state) {
+  std::lock_guard lock(mutex_);
+  state_ = std::move(state);
+}
+
+void Service::set_draining() {
+  std::lock_guard lock(mutex_);
+  draining_ = true;
+}
+
+std::shared_ptr<const ServiceState> Service::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Service::handle(Request request, Completion done) {
+  Completion counted = [this, label = route_label(request.target),
+                        done = std::move(done)](Response response) {
+    metrics_.count_request(label, response.status);
+    done(std::move(response));
+  };
+  route(request, state(), counted);
+  wipe(request.body);
+}
+
+void Service::route(Request& request, const std::shared_ptr<const ServiceState>& state,
+                    const Completion& done) {
+  const std::string& id = request.request_id;
+  const Route* route = find_route(path_of(request.target));
+  if (route == nullptr) {
+    return done(error_response(404, "not_found", "no such endpoint; see pwsvcd(8)", id));
+  }
+  if (request.method != route->method) {
+    Response response = error_response(
+        405, "method_not_allowed", "use " + std::string(route->method) + " for this endpoint", id);
+    response.allow = route->method;
+    return done(std::move(response));
+  }
+
+  const DaemonSettings& daemon = state->settings.daemon;
+  const bool open = route->kind == RouteKind::health || route->kind == RouteKind::ready;
+  std::string client_id;
+  if (request.client.transport == Client::Transport::unix_socket) {
+    if (!peer_allowed(request.client, daemon)) {
+      metrics_.count_rejection("forbidden");
+      return done(error_response(403, "forbidden",
+                                 "this user may not use the socket; see daemon.allowed_uids", id));
+    }
+    client_id = "uid:" + std::to_string(request.client.uid);
+  } else if (request.client.transport == Client::Transport::tcp) {
+    const auto name = api_key_name(request.authorization, daemon.api_keys);
+    if (!name && !open) {
+      metrics_.count_rejection("unauthorized");
+      Response response = error_response(
+          401, "unauthorized", "send a valid API key as 'Authorization: Bearer KEY'", id);
+      return done(std::move(response));
+    }
+    client_id = name ? "key:" + *name : "ip:" + request.client.address;
+  }
+
+  switch (route->kind) {
+    case RouteKind::health:
+      return done(json_response(200, {{"status", "ok"}}));
+    case RouteKind::ready: {
+      std::lock_guard lock(mutex_);
+      if (draining_) {
+        return done(error_response(503, "draining", "the service is shutting down", id));
+      }
+      return done(json_response(200, {{"status", "ready"}}));
+    }
+    case RouteKind::policy:
+      return done(policy_response(*state));
+    case RouteKind::metrics:
+      return done(metrics_response());
+    default:
+      break;
+  }
+
+  if (const double wait = rate_limiter_.take_request(client_id, daemon.rate_limit); wait > 0) {
+    metrics_.count_rejection("rate_limited");
+    Response response = error_response(429, "rate_limited", "too many requests; retry later", id);
+    response.retry_after = static_cast<unsigned>(std::ceil(wait));
+    return done(std::move(response));
+  }
+  if (!is_json(request.content_type)) {
+    return done(error_response(415, "unsupported_media_type",
+                               "send the body with 'Content-Type: application/json'", id));
+  }
+
+  if (route->kind == RouteKind::hash) {
+    return handle_hash(request, state, done);
+  }
+  if (route->kind == RouteKind::verify) {
+    return handle_verify(request, state, done);
+  }
+  return handle_identify(request, state, done);
+}
+
+Response Service::policy_response(const ServiceState& state) const {
+  return json_response(200, policy_json(state.settings.policy, state.settings.limits));
+}
+
+Response Service::metrics_response() const {
+  Response response;
+  response.content_type = "text/plain; version=0.0.4";
+  response.body = metrics_.render(pool_.running(), pool_.queued(), pool_.reserved_memory(),
+                                  pool_.memory_budget());
+  return response;
+}
+
+void Service::submit(const Request& request, const ServiceState& state, std::uint64_t memory,
+                     std::function<Response()> work, const Completion& done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (draining_) {
+      return done(error_response(503, "draining", "the service is shutting down",
+                                 request.request_id));
+    }
+  }
+
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(state.settings.daemon.queue_timeout_ms);
+  const std::string id = request.request_id;
+  auto job = [this, id, work = std::move(work), done](bool started) {
+    if (!started) {
+      metrics_.count_rejection("queue_timeout");
+      return done(error_response(503, "overloaded",
+                                 "the request waited too long for a worker; retry later", id));
+    }
+    done(work());
+  };
+
+  const Admission admission = pool_.submit(memory, deadline, std::move(job));
+  if (admission == Admission::accepted) {
+    return;
+  }
+
+  std::string_view reason = "overloaded";
+  switch (admission) {
+    case Admission::too_large: reason = "over_budget"; break;
+    case Admission::over_budget: reason = "memory_budget"; break;
+    case Admission::queue_full: reason = "queue_full"; break;
+    case Admission::too_late: reason = "queue_timeout"; break;
+    default: reason = "draining"; break;
+  }
+  metrics_.count_rejection(reason);
+  done(error_response(503, "overloaded",
+                      "the service is at its memory budget or queue limit; retry later", id));
+}
+
+void Service::handle_hash(Request& request, const std::shared_ptr<const ServiceState>& state,
+                          const Completion& done) {
+  auto body = parse_hash_body(request.body);
+  wipe(request.body);
+  if (!body) {
+    return done(core_error_response(body.error(), request.request_id));
+  }
+
+  const Policy& policy = state->settings.policy;
+  const Algorithm algorithm = body->request.algorithm.value_or(policy.algorithm);
+  auto params = can_hash(algorithm)
+                    ? resolve_params(algorithm, body->request.params, policy, state->settings.limits)
+                    : Result<ParamMap>(fail(ErrorCode::invalid_argument,
+                                            "field 'algorithm' names an algorithm pwsvc only "
+                                            "verifies"));
+  if (!params) {
+    return done(core_error_response(params.error(), request.request_id));
+  }
+
+  auto shared = std::make_shared<HashBody>(std::move(*body));
+  const std::string id = request.request_id;
+  auto work = [this, state, shared, algorithm, id]() {
+    const auto started = Clock::now();
+    auto hashed = state->engine.hash(shared->password.view(), shared->request);
+    metrics_.observe_kdf(algorithm_name(algorithm),
+                         std::chrono::duration<double>(Clock::now() - started).count());
+    shared->password.clear();
+    if (!hashed) {
+      return core_error_response(hashed.error(), id);
+    }
+    return json_response(200, {{"hash", *hashed}});
+  };
+  submit(request, *state, hash_memory(algorithm, *params), std::move(work), done);
+}
+
+void Service::handle_verify(Request& request, const std::shared_ptr<const ServiceState>& state,
+                            const Completion& done) {
+  auto body = parse_verify_body(request.body);
+  wipe(request.body);
+  if (!body) {
+    return done(core_error_response(body.error(), request.request_id));
+  }
+  const RateLimitSettings& limits = state->settings.daemon.rate_limit;
+  if (const double wait = rate_limiter_.check_subject(body->subject, limits); wait > 0) {
+    metrics_.count_rejection("failed_verifies");
+    Response response = error_response(429, "rate_limited",
+                                       "too many failed verifications for this subject", request.request_id);
+    response.retry_after = static_cast<unsigned>(std::ceil(wait));
+    return done(std::move(response));
+  }
+
+  const bool unknown_user = !body->hash.has_value();
+  const std::string stored = unknown_user ? state->dummy_hash : *body->hash;
+  const Identification found = state->engine.identify(stored);
+  if (!found.parsed || found.verdict == Verdict::over_limit) {
+    // Fails before any key derivation, so it runs here instead of on a worker.
+    auto result = state->engine.verify(body->password.view(), stored);
+    return done(core_error_response(result ? Error{ErrorCode::internal, ""} : result.error(),
+                                    request.request_id));
+  }
+
+  std::uint64_t memory = found.parsed->cost.memory_kib * k_kib + k_call_overhead;
+  if (body->rehash) {
+    const Policy& policy = state->settings.policy;
+    const auto params = policy.params.find(policy.algorithm);
+    if (params != policy.params.end()) {
+      memory = std::max(memory, hash_memory(policy.algorithm, params->second));
+    }
+  }
+
+  auto shared = std::make_shared<VerifyBody>(std::move(*body));
+  const std::string id = request.request_id;
+  const std::string scheme(algorithm_name(found.parsed->algorithm));
+  auto work = [this, state, shared, stored, unknown_user, scheme, id]() {
+    const auto started = Clock::now();
+    auto result = state->engine.verify(shared->password.view(), stored);
+    metrics_.observe_kdf(scheme, std::chrono::duration<double>(Clock::now() - started).count());
+    if (!result) {
+      shared->password.clear();
+      return core_error_response(result.error(), id);
+    }
+    if (unknown_user) {
+      // The same shape as a real mismatch, so the body does not tell either.
+      shared->password.clear();
+      VerifyResult mismatch;
+      mismatch.algorithm = result->algorithm;
+      return json_response(200, verify_result_json(mismatch, std::nullopt));
+    }
+    if (!result->match) {
+      rate_limiter_.record_failure(shared->subject, state->settings.daemon.rate_limit);
+    }
+
+    std::optional<std::string> new_hash;
+    if (result->match && result->needs_rehash && shared->rehash) {
+      auto hashed = state->engine.hash(shared->password.view());
+      if (!hashed) {
+        shared->password.clear();
+        return core_error_response(hashed.error(), id);
+      }
+      new_hash = std::move(*hashed);
+    }
+    shared->password.clear();
+    return json_response(200, verify_result_json(*result, new_hash));
+  };
+  submit(request, *state, memory, std::move(work), done);
+}
+
+void Service::handle_identify(Request& request, const std::shared_ptr<const ServiceState>& state,
+                              const Completion& done) {
+  auto body = parse_identify_body(request.body);
+  if (!body) {
+    return done(core_error_response(body.error(), request.request_id));
+  }
+  return done(json_response(200, identification_json(state->engine.identify(body->hash))));
+}
+
+}  // namespace pwsvc::daemon

@@ -1,0 +1,80 @@
+// WorkerPool: runs key derivations on a fixed set of threads under a memory budget.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace pwsvc::daemon {
+
+using Clock = std::chrono::steady_clock;
+
+// Why a job was not queued.
+enum class Admission {
+  accepted,
+  too_large,    // the job alone needs more memory than the whole budget
+  over_budget,  // running and queued jobs already hold too much of the budget
+  queue_full,
+  too_late,     // the estimated start time is past the job's deadline
+  stopping,
+};
+
+// Runs jobs on `threads` threads. Admission reserves each job's memory from
+// the budget until the job finishes, so the memory that running and queued
+// jobs need never exceeds the budget. Thread-safe.
+class WorkerPool {
+ public:
+  // A job gets true when it runs, false when its deadline passed in the queue.
+  using Job = std::function<void(bool started)>;
+
+  WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue);
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  ~WorkerPool();
+
+  // Queues `job`, which needs `memory` bytes while it runs, or returns why not.
+  Admission submit(std::uint64_t memory, Clock::time_point deadline, Job job);
+
+  // Stops taking jobs and waits until every queued and running job is done.
+  void drain();
+
+  std::size_t queued() const;
+  std::size_t running() const;
+  std::uint64_t reserved_memory() const;
+  std::uint64_t memory_budget() const { return memory_budget_; }
+  std::size_t threads() const { return threads_.size(); }
+
+ private:
+  struct Entry {
+    std::uint64_t memory;
+    Clock::time_point deadline;
+    Job job;
+  };
+
+  void run_worker();
+  Clock::duration estimated_wait() const;
+  // Releases a job's memory; `took` is its run time when it ran.
+  void finish(std::uint64_t memory, std::optional<Clock::duration> took);
+
+  const std::uint64_t memory_budget_;
+  const std::size_t max_queue_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable idle_;
+  std::deque<Entry> queue_;
+  std::size_t running_ = 0;
+  std::uint64_t reserved_ = 0;
+  bool stopping_ = false;
+  // Moving average of job run time, for the start-time estimate.
+  double average_seconds_ = 0.05;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace pwsvc::daemon

@@ -1,0 +1,427 @@
+"""End-to-end tests of pwsvcd: the real binary on a temporary Unix socket and 127.0.0.1:0."""
+
+import base64
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+PWSVCD = os.environ["PWSVCD_BIN"]
+VECTORS = os.environ["PWSVC_VECTORS_DIR"]
+
+API_KEY = "test-key-" + "k" * 32
+SENTINEL = "Sentinel-Password-7f3a9c"
+
+BASE_CONFIG = f"""
+[policy.argon2id]
+m = 64
+t = 1
+p = 1
+
+[logging]
+level = "info"
+
+[[daemon.api_keys]]
+name = "tests"
+hash = "sha256:{hashlib.sha256(API_KEY.encode()).hexdigest()}"
+"""
+
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class Daemon:
+    """Runs pwsvcd with `config` on a fresh Unix socket and a TCP port 0."""
+
+    def __init__(self, config=BASE_CONFIG, extra_args=()):
+        self.dir = tempfile.mkdtemp(prefix="pwsvcd-test-")
+        self.socket_path = os.path.join(self.dir, "pwsvcd.sock")
+        self.config_path = os.path.join(self.dir, "pwsvc.toml")
+        with open(self.config_path, "w", encoding="utf-8") as file:
+            file.write(config)
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.stderr = open(self.stderr_path, "wb")
+        self.process = subprocess.Popen(
+            [PWSVCD, "--config", self.config_path, "--listen", f"unix:{self.socket_path}",
+             "--listen", "127.0.0.1:0", *extra_args],
+            stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.port = self._wait_for_port()
+
+    def _wait_for_port(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for event in self.log_events():
+                if event.get("event") == "started":
+                    ports = [e["port"] for e in self.log_events() if "port" in e]
+                    return ports[0]
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pwsvcd exited: {self.log_text()}")
+            time.sleep(0.02)
+        raise RuntimeError("pwsvcd did not start within 10 s")
+
+    def log_text(self):
+        with open(self.stderr_path, "rb") as file:
+            return file.read().decode("utf-8", "replace")
+
+    def log_events(self):
+        events = []
+        for line in self.log_text().splitlines():
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+        return events
+
+    def unix(self, method, path, body=None, headers=None):
+        return self._send(UnixConnection(self.socket_path), method, path, body, headers)
+
+    def tcp(self, method, path, body=None, headers=None, key=API_KEY):
+        all_headers = dict(headers or {})
+        if key is not None:
+            all_headers["Authorization"] = f"Bearer {key}"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        return self._send(connection, method, path, body, all_headers)
+
+    @staticmethod
+    def _send(connection, method, path, body, headers):
+        all_headers = {"Content-Type": "application/json"}
+        all_headers.update(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        return response, data
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.stderr.close()
+        return code
+
+
+def read_jsonl(name):
+    with open(os.path.join(VECTORS, name), encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+class DaemonCase(unittest.TestCase):
+    config = BASE_CONFIG
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon(cls.config)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+
+    def assert_error(self, response, data, status, code=None):
+        self.assertEqual(response.status, status, data)
+        body = json.loads(data)
+        self.assertEqual(set(body), {"error"})
+        self.assertEqual(set(body["error"]), {"code", "message", "request_id"})
+        self.assertEqual(body["error"]["request_id"], response.getheader("X-Request-Id"))
+        if code is not None:
+            self.assertEqual(body["error"]["code"], code)
+        if status in (429, 503):
+            self.assertIsNotNone(response.getheader("Retry-After"))
+        return body["error"]
+
+
+class ApiTest(DaemonCase):
+    def test_health_ready_and_policy(self):
+        for send in (self.daemon.unix, self.daemon.tcp):
+            response, data = send("GET", "/healthz")
+            self.assertEqual(response.status, 200)
+            response, data = send("GET", "/readyz")
+            self.assertEqual(response.status, 200)
+        response, data = self.daemon.unix("GET", "/v1/policy")
+        policy = json.loads(data)
+        self.assertEqual(policy["policy"]["algorithm"], "argon2id")
+        self.assertEqual(policy["policy"]["params"]["argon2id"], {"m": 64, "p": 1, "t": 1})
+        self.assertIn("argon2_max_memory_kib", policy["limits"])
+        self.assertNotIn(hashlib.sha256(API_KEY.encode()).hexdigest(), data.decode())
+
+    def test_hash_verify_round_trip_on_both_transports(self):
+        for send in (self.daemon.unix, self.daemon.tcp):
+            response, data = send("POST", "/v1/hash", {"password": "hunter2"})
+            self.assertEqual(response.status, 200, data)
+            stored = json.loads(data)["hash"]
+            self.assertTrue(stored.startswith("$argon2id$v=19$m=64,t=1,p=1$"))
+            response, data = send("POST", "/v1/verify", {"password": "hunter2", "hash": stored})
+            self.assertEqual(json.loads(data), {"match": True, "needs_rehash": False,
+                                                "scheme": "argon2id"})
+            response, data = send("POST", "/v1/verify", {"password": "hunter3", "hash": stored})
+            self.assertFalse(json.loads(data)["match"])
+
+    def test_aliases_match_the_main_routes(self):
+        response, data = self.daemon.unix("POST", "/v1/api/encrypt", {"password": "pw"})
+        self.assertEqual(response.status, 200, data)
+        stored = json.loads(data)["hash"]
+        response, data = self.daemon.unix("POST", "/v1/api/verify", {"password": "pw", "hash": stored})
+        self.assertTrue(json.loads(data)["match"])
+
+    def test_algorithm_params_and_rehash(self):
+        response, data = self.daemon.unix("POST", "/v1/hash", {
+            "password": "pw", "algorithm": "bcrypt", "params": {"cost": 4}})
+        self.assertEqual(response.status, 200, data)
+        stored = json.loads(data)["hash"]
+        self.assertTrue(stored.startswith("$2b$04$"))
+        response, data = self.daemon.unix("POST", "/v1/verify",
+                                          {"password": "pw", "hash": stored, "rehash": True})
+        answer = json.loads(data)
+        self.assertTrue(answer["match"])
+        self.assertTrue(answer["needs_rehash"])
+        self.assertTrue(answer["new_hash"].startswith("$argon2id$"))
+
+    def test_unknown_user_gets_a_plain_mismatch(self):
+        response, data = self.daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": None})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(json.loads(data), {"match": False, "needs_rehash": False,
+                                            "scheme": "argon2id"})
+
+    def test_identify(self):
+        response, data = self.daemon.unix("POST", "/v1/identify", {
+            "hash": "$2a$12$CPeaPhxqTrBzJXP1KB1C/.t.2TJ7EzHhyCCmiLKAEKZovzmvdMwge"})
+        self.assertEqual(response.status, 200)
+        found = json.loads(data)
+        self.assertEqual(found["scheme"], "bcrypt")
+        self.assertEqual(found["parameters"]["cost"], 12)
+        self.assertEqual(found["verdict"], "ok")
+
+    def test_every_interop_vector_over_http(self):
+        rows = read_jsonl("interop.jsonl")
+
+        def check(row):
+            response, data = self.daemon.unix("POST", "/v1/verify", {
+                "password_b64": row["password_b64"], "hash": row["hash"]})
+            return row["id"], response.status, data
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            results = {case_id: (status, data) for case_id, status, data in pool.map(check, rows)}
+        for row in rows:
+            status, data = results[row["id"]]
+            self.assertEqual(status, 200, (row["id"], data))
+            self.assertEqual(json.loads(data)["match"], row["expect_verify"], row["id"])
+
+    def test_every_hostile_vector_is_a_400(self):
+        for row in read_jsonl("hostile.jsonl"):
+            response, data = self.daemon.unix("POST", "/v1/verify", {
+                "password_b64": row["password_b64"], "hash": row["hash"]})
+            error = self.assert_error(response, data, 400)
+            if len(row["hash"]) > 8:
+                self.assertNotIn(row["hash"], error["message"], row["id"])
+
+    def test_request_id_on_every_response(self):
+        response, data = self.daemon.unix("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
+        self.assertEqual(response.getheader("X-Request-Id"), "abc-123")
+        response, data = self.daemon.unix("GET", "/healthz", headers={"X-Request-Id": "bad id!"})
+        self.assertRegex(response.getheader("X-Request-Id"), r"^[0-9a-f]{24}$")
+        response, data = self.daemon.unix("GET", "/nowhere")
+        self.assertRegex(response.getheader("X-Request-Id"), r"^[0-9a-f]{24}$")
+
+
+class ErrorTest(DaemonCase):
+    def test_bad_json_types_and_fields_are_400(self):
+        cases = [
+            "{not json",
+            "[]",
+            {"password": 5},
+            {"password": "pw", "extra": 1},
+            {"password": "pw", "password_b64": "cHc="},
+            {},
+            {"password_b64": "not base64!"},
+            {"password": "pw", "params": {"m": -1}},
+            {"password": "pw", "params": {"m": 1e300}},
+            {"password": "pw", "algorithm": "md5-crypt"},
+            {"password": "pw", "params": {"m": 1 << 40}},
+        ]
+        for body in cases:
+            response, data = self.daemon.unix("POST", "/v1/hash", body)
+            error = self.assert_error(response, data, 400)
+            self.assertNotIn("pw", error["message"].split("'"), body)
+        response, data = self.daemon.unix("POST", "/v1/hash", b'{"password": "\xff\xfe"}')
+        self.assert_error(response, data, 400)
+        response, data = self.daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": 5})
+        self.assert_error(response, data, 400)
+
+    def test_404_405_415(self):
+        self.assert_error(*self.daemon.unix("GET", "/v2/hash"), 404, "not_found")
+        response, data = self.daemon.unix("GET", "/v1/hash")
+        self.assert_error(response, data, 405, "method_not_allowed")
+        self.assertEqual(response.getheader("Allow"), "POST")
+        response, data = self.daemon.unix("POST", "/v1/hash", '{"password":"pw"}',
+                                          headers={"Content-Type": "text/plain"})
+        self.assert_error(response, data, 415, "unsupported_media_type")
+
+    def test_401_without_or_with_wrong_key(self):
+        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": "pw"}, key=None),
+                          401, "unauthorized")
+        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": "pw"}, key="wrong"),
+                          401, "unauthorized")
+        self.assert_error(*self.daemon.tcp("GET", "/metrics", key=None), 401)
+
+    def test_411_and_413(self):
+        with socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10) as raw:
+            raw.sendall(b"POST /v1/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Authorization: Bearer " + API_KEY.encode() + b"\r\n\r\n")
+            reply = raw.recv(4096)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 411"), reply)
+        response, data = self.daemon.unix("POST", "/v1/hash", "x" * 70000)
+        self.assert_error(response, data, 413, "payload_too_large")
+
+    def test_oversized_headers_are_rejected(self):
+        response, data = self.daemon.unix("GET", "/healthz", headers={"X-Big": "a" * 20000})
+        self.assertEqual(response.status, 431)
+
+
+class LimitsTest(unittest.TestCase):
+    def test_rate_limit_gives_429_with_retry_after(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon.rate_limit]\nrequests_per_second = 1\nburst = 2\n")
+        try:
+            statuses = []
+            for _ in range(5):
+                response, data = daemon.unix("POST", "/v1/identify", {"hash": "*"})
+                statuses.append(response.status)
+                if response.status == 429:
+                    self.assertIsNotNone(response.getheader("Retry-After"))
+            self.assertIn(429, statuses)
+            self.assertEqual(statuses[:2], [200, 200])
+        finally:
+            daemon.stop()
+
+    def test_failed_verifies_per_subject(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon.rate_limit]\nfailed_verifies_per_minute = 2\n")
+        try:
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            statuses = [daemon.unix("POST", "/v1/verify", {"password": "bad", "hash": stored,
+                                                           "subject": "alice"})[0].status
+                        for _ in range(4)]
+            self.assertEqual(statuses[:2], [200, 200])
+            self.assertEqual(statuses[3], 429)
+            other = daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": stored,
+                                                       "subject": "bob"})
+            self.assertEqual(other[0].status, 200)
+        finally:
+            daemon.stop()
+
+    def test_unix_peer_not_in_allow_list_is_403(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon]\nallowed_uids = [4242]\n")
+        try:
+            response, data = daemon.unix("POST", "/v1/hash", {"password": "pw"})
+            self.assertEqual(response.status, 403)
+        finally:
+            daemon.stop()
+
+    def test_memory_budget_under_a_burst(self):
+        config = BASE_CONFIG.replace("m = 64", "m = 16384") + "\n[daemon]\nworkers = 2\n"
+        daemon = Daemon(config, extra_args=("--memory-budget", "40MiB"))
+        try:
+            def send(_):
+                response, data = daemon.unix("POST", "/v1/hash", {"password": "pw"})
+                return response.status, response.getheader("Retry-After")
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+                results = list(pool.map(send, range(48)))
+            statuses = [status for status, _ in results]
+            self.assertIn(200, statuses)
+            self.assertIn(503, statuses)
+            self.assertTrue(all(status in (200, 503) for status in statuses), statuses)
+            self.assertTrue(all(retry for status, retry in results if status == 503))
+            self.assertEqual(daemon.unix("GET", "/healthz")[0].status, 200)
+
+            with open(f"/proc/{daemon.process.pid}/status", encoding="utf-8") as status_file:
+                peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status_file.read()).group(1))
+            # Two 16 MiB Argon2 calls fit in the budget; the rest is fixed overhead.
+            self.assertLess(peak_kib, 40 * 1024 + 32 * 1024)
+        finally:
+            daemon.stop()
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_sighup_reloads_and_keeps_old_config_when_invalid(self):
+        daemon = Daemon()
+        try:
+            with open(daemon.config_path, "w", encoding="utf-8") as file:
+                file.write(BASE_CONFIG.replace("m = 64", "m = 128"))
+            daemon.process.send_signal(signal.SIGHUP)
+            self._wait_for_event(daemon, "reloaded")
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            self.assertIn("m=128,", stored)
+
+            with open(daemon.config_path, "w", encoding="utf-8") as file:
+                file.write("[policy]\nalgorithm = 'nope'\n")
+            daemon.process.send_signal(signal.SIGHUP)
+            self._wait_for_event(daemon, "reload_rejected")
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            self.assertIn("m=128,", stored)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+    def test_sigterm_drains_in_flight_work(self):
+        config = BASE_CONFIG.replace("m = 64\nt = 1", "m = 65536\nt = 8")
+        daemon = Daemon(config)
+        results = []
+
+        def slow_request():
+            results.append(daemon.unix("POST", "/v1/hash", {"password": "pw"}))
+
+        thread = threading.Thread(target=slow_request)
+        thread.start()
+        time.sleep(0.2)
+        self.assertEqual(daemon.stop(), 0)
+        thread.join()
+        response, data = results[0]
+        self.assertEqual(response.status, 200, data)
+        self.assertFalse(os.path.exists(daemon.socket_path))
+
+    def test_no_secret_in_logs_or_metrics(self):
+        daemon = Daemon()
+        try:
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": SENTINEL})[1])["hash"]
+            daemon.unix("POST", "/v1/verify", {"password": SENTINEL, "hash": stored})
+            daemon.unix("POST", "/v1/verify", {"password": SENTINEL + "x", "hash": stored})
+            daemon.unix("POST", "/v1/hash", {"password": SENTINEL, "bogus": SENTINEL})
+            daemon.tcp("POST", "/v1/hash", {"password": SENTINEL}, key=SENTINEL)
+            metrics = daemon.tcp("GET", "/metrics")[1].decode()
+        finally:
+            daemon.stop()
+        for text in (daemon.log_text(), metrics):
+            self.assertNotIn(SENTINEL, text)
+            self.assertNotIn(stored.split("$")[-1], text)
+            self.assertNotIn(API_KEY, text)
+        self.assertIn("pwsvc_requests_total", metrics)
+        self.assertIn('pwsvc_kdf_seconds_count{scheme="argon2id"}', metrics)
+
+    @staticmethod
+    def _wait_for_event(daemon, name):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(event.get("event") == name for event in daemon.log_events()):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"no {name} event in the log")
+
+
+if __name__ == "__main__":
+    unittest.main()
