@@ -37,16 +37,16 @@ Argon2Engine choose_engine(const Argon2Params& params);
 // lane, at most one per core.
 std::uint32_t default_argon2_threads(std::uint32_t parallelism);
 
-// Computes the raw Argon2 tag of `password` with `engine`; libargon2 runs
-// default_argon2_threads() threads. Fails with invalid_argument when
+// Computes the raw Argon2 tag of `password` with `engine`, where libargon2
+// runs default_argon2_threads() threads. Fails with invalid_argument when
 // `params` is out of range or `engine` cannot compute them,
 // resource_exhausted when memory or threads run out, internal on any other
 // library failure. Thread-safe.
 Result<SecretBytes> derive_argon2(Argon2Engine engine, const Argon2Params& params,
                                   ByteView password);
 
-// Computes the raw Argon2 tag with libargon2 on exactly `threads` threads
-// (clamped by libargon2 to the lane count). Errors as derive_argon2().
+// Computes the raw Argon2 tag with libargon2 on `threads` threads, clamped
+// to 1 to p, for measurements. Fails as derive_argon2() does.
 Result<SecretBytes> derive_argon2_threads(const Argon2Params& params, ByteView password,
                                           std::uint32_t threads);
 

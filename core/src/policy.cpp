@@ -157,7 +157,7 @@ Cost cost_of(Algorithm algorithm, const ParamMap& params) {
     cost.log2_rounds = static_cast<std::uint32_t>(ln);
     cost.block_size = static_cast<std::uint32_t>(r);
     cost.parallelism = static_cast<std::uint32_t>(params.at("p"));
-    cost.memory_kib = scrypt_memory_kib(cost.log2_rounds, r);
+    cost.memory_kib = scrypt_memory_kib(cost.log2_rounds, r, params.at("p"));
   } else if (algorithm == Algorithm::bcrypt) {
     cost.log2_rounds = static_cast<std::uint32_t>(params.at("cost"));
   } else {

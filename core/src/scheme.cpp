@@ -79,16 +79,21 @@ bool can_hash(Algorithm algorithm) {
   }
 }
 
-std::uint64_t scrypt_memory_kib(std::uint32_t log2_n, std::uint64_t r) {
-  // 128 * 2^log2_n bytes is 2^(log2_n - 3) KiB.
-  if (log2_n >= 60 || r == 0) {
-    return log2_n >= 60 ? UINT64_MAX : 0;
-  }
-  const std::uint64_t per_block = log2_n >= 3 ? std::uint64_t{1} << (log2_n - 3) : 1;
-  if (r > UINT64_MAX / per_block) {
+std::uint64_t scrypt_memory_kib(std::uint32_t log2_n, std::uint64_t r, std::uint64_t p) {
+  if (log2_n >= 63) {
     return UINT64_MAX;
   }
-  return log2_n >= 3 ? per_block * r : (r * (std::uint64_t{128} << log2_n)) / 1024;
+  const std::uint64_t blocks_limit = UINT64_MAX / 128;
+  const std::uint64_t n = std::uint64_t{1} << log2_n;
+  if (p > blocks_limit - n - 2) {
+    return UINT64_MAX;
+  }
+  const std::uint64_t blocks = n + p + 2;
+  if (r != 0 && blocks > blocks_limit / r) {
+    return UINT64_MAX;
+  }
+  const std::uint64_t bytes = 128 * r * blocks;
+  return bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
 }
 
 std::string_view verdict_name(Verdict verdict) {

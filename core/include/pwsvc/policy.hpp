@@ -43,7 +43,7 @@ struct Limits {
   std::uint32_t argon2_max_parallelism = 16;
   std::uint32_t bcrypt_max_cost = 16;
   std::uint64_t pbkdf2_max_iterations = 5000000;
-  std::uint64_t scrypt_max_memory_kib = 262144;  // 256 MiB: 128 * N * r bytes
+  std::uint64_t scrypt_max_memory_kib = 262144;  // 256 MiB: 128 * r * (N + p + 2) bytes
   std::uint32_t scrypt_max_parallelism = 16;
   std::uint64_t sha_crypt_max_rounds = 2000000;
 };

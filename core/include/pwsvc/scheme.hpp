@@ -50,14 +50,15 @@ std::string_view format_name(Format format);
 // Returns true for the algorithms that pwsvc can create new hashes with.
 bool can_hash(Algorithm algorithm);
 
-// Returns the memory scrypt and yescrypt need, 128 * N * r bytes with
-// N = 2^log2_n, in KiB; saturates at UINT64_MAX instead of overflowing.
-std::uint64_t scrypt_memory_kib(std::uint32_t log2_n, std::uint64_t r);
+// Returns the memory scrypt and yescrypt allocate, 128 * r * (N + p + 2)
+// bytes with N = 2^log2_n (the N blocks of V plus libxcrypt's p + 2 blocks
+// of B and XY), in KiB rounded up; saturates at UINT64_MAX instead of overflowing.
+std::uint64_t scrypt_memory_kib(std::uint32_t log2_n, std::uint64_t r, std::uint64_t p);
 
 // Cost figures of a stored hash in common units, so limits and policy floors
 // apply across formats. Fields that do not apply to an algorithm are zero.
 struct Cost {
-  std::uint64_t memory_kib = 0;   // Argon2 m; scrypt and yescrypt 128 * N * r / 1024
+  std::uint64_t memory_kib = 0;   // Argon2 m; scrypt and yescrypt scrypt_memory_kib()
   std::uint64_t iterations = 0;   // Argon2 t; PBKDF2 and sha-crypt rounds
   std::uint32_t parallelism = 0;  // Argon2 p; scrypt p
   std::uint32_t log2_rounds = 0;  // bcrypt cost; scrypt and yescrypt log2(N)
