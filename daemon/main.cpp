@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "server/server.hpp"
+#include "server/tls_context.hpp"
 
 namespace {
 
@@ -110,6 +111,7 @@ boost::json::object banner(const Settings& settings, std::size_t workers) {
           {"max_queue", daemon.max_queue},
           {"queue_timeout_ms", daemon.queue_timeout_ms},
           {"api_keys", daemon.api_keys.size()},
+          {"tls", !daemon.tls_certificate.empty()},
           {"rate_limit_per_second", daemon.rate_limit.requests_per_second}};
 }
 
@@ -127,7 +129,8 @@ void reload(const Options& options, Service& service, RequestLog& log) {
   }
   log.set_level(log_level_name((*state)->settings.logging.level));
   service.reload(std::move(*state));
-  log.event("info", "reloaded", {{"note", "listener changes need a restart"}});
+  log.event("info", "reloaded",
+            {{"note", "listener changes and new TLS certificate or key files need a restart"}});
 }
 
 void watch_signals(boost::asio::signal_set& signals, const Options& options, Service& service,
@@ -172,6 +175,11 @@ int serve(const Options& options) {
     std::cerr << "pwsvcd: error: " << checked.error() << "\n";
     return 2;
   }
+  auto tls = make_tls_context(settings->daemon);
+  if (!tls) {
+    std::cerr << "pwsvcd: error: " << tls.error().message << "\n";
+    return 2;
+  }
 
   RequestLog log(log_level_name(settings->logging.level));
   const std::size_t workers = settings->daemon.workers != 0
@@ -189,7 +197,7 @@ int serve(const Options& options) {
   Metrics metrics;
   Service service(*state, pool, metrics);
   ServerContext context{service, metrics, log};
-  Server server(context);
+  Server server(context, std::move(*tls));
 
   auto bound = activated.empty() ? server.listen(daemon.listen, daemon.unix_socket_mode)
                                  : server.adopt(activated);

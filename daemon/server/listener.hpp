@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 
 #include <sys/socket.h>
 
@@ -13,11 +14,14 @@ namespace pwsvc::daemon {
 Client client_of(asio::ip::tcp::socket& socket);
 Client client_of(asio::local::stream_protocol::socket& socket);
 
+// Starts a TLS session on each connection when `tls` is set, which only a
+// TCP listener may have, and a plain HTTP session otherwise.
 template <typename Protocol>
 class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
  public:
-  Listener(asio::io_context& io, typename Protocol::acceptor acceptor, ServerContext& context)
-      : io_(io), acceptor_(std::move(acceptor)), context_(context) {}
+  Listener(asio::io_context& io, typename Protocol::acceptor acceptor, ServerContext& context,
+           std::shared_ptr<asio::ssl::context> tls = nullptr)
+      : io_(io), acceptor_(std::move(acceptor)), context_(context), tls_(std::move(tls)) {}
 
   void run() { do_accept(); }
 
@@ -55,12 +59,23 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
       return;
     }
     Client client = client_of(socket);
-    std::make_shared<Session<Protocol>>(std::move(socket), context_, std::move(client))->run();
+    if constexpr (std::is_same_v<Protocol, asio::ip::tcp>) {
+      if (tls_) {
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), context_,
+                                             std::move(client))
+            ->run();
+        return;
+      }
+    }
+    std::make_shared<Session<PlainStream<Protocol>>>(PlainStream<Protocol>(std::move(socket)),
+                                                     context_, std::move(client))
+        ->run();
   }
 
   asio::io_context& io_;
   typename Protocol::acceptor acceptor_;
   ServerContext& context_;
+  std::shared_ptr<asio::ssl::context> tls_;
 };
 
 }  // namespace pwsvc::daemon

@@ -53,7 +53,8 @@ Client client_of(asio::local::stream_protocol::socket& socket) {
   return client;
 }
 
-Server::Server(ServerContext& context) : context_(context) {}
+Server::Server(ServerContext& context, std::shared_ptr<asio::ssl::context> tls)
+    : context_(context), tls_(std::move(tls)) {}
 
 namespace {
 
@@ -121,13 +122,8 @@ Result<void> Server::listen_tcp(const std::string& host, const std::string& port
     return fail(ErrorCode::invalid_argument,
                 "'" + host + "' is not an IP address; use e.g. 127.0.0.1 or [::1]");
   }
-  const DaemonSettings& daemon = context_.service.state()->settings.daemon;
-  if (!address.is_loopback() && !daemon.allow_plaintext) {
-    // NOTE: TLS is not implemented yet, so a non-loopback listener is plaintext.
-    return fail(ErrorCode::invalid_argument,
-                "listening on non-loopback address " + host +
-                    " without TLS exposes passwords on the network; this build has no TLS "
-                    "support, so set daemon.allow_plaintext = true only behind a TLS proxy");
+  if (auto allowed = check_exposure(address); !allowed) {
+    return allowed;
   }
 
   Protocol::acceptor acceptor(io_);
@@ -142,14 +138,34 @@ Result<void> Server::listen_tcp(const std::string& host, const std::string& port
   }
 
   const auto bound = acceptor.local_endpoint();
-  auto listener = std::make_shared<Listener<Protocol>>(io_, std::move(acceptor), context_);
-  listener->run();
-  stoppers_.push_back([listener] { listener->stop(); });
+  start_tcp(std::move(acceptor));
   const std::string shown = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   context_.log.event("info", "listening",
                      {{"address", shown + ":" + std::to_string(bound.port())},
-                      {"port", bound.port()}});
+                      {"port", bound.port()},
+                      {"tls", tls_ != nullptr}});
   return {};
+}
+
+// Rejects plain HTTP on an address that other hosts can reach, because
+// requests carry passwords and API keys.
+Result<void> Server::check_exposure(const asio::ip::address& address) const {
+  const DaemonSettings& daemon = context_.service.state()->settings.daemon;
+  if (tls_ || address.is_loopback() || daemon.allow_plaintext) {
+    return {};
+  }
+  return fail(ErrorCode::invalid_argument,
+              "listening on non-loopback address " + address.to_string() +
+                  " without TLS would expose passwords on the network; set "
+                  "daemon.tls_certificate and daemon.tls_private_key, or set "
+                  "daemon.allow_plaintext = true only behind a TLS-terminating proxy");
+}
+
+void Server::start_tcp(asio::ip::tcp::acceptor acceptor) {
+  auto listener =
+      std::make_shared<Listener<asio::ip::tcp>>(io_, std::move(acceptor), context_, tls_);
+  listener->run();
+  stoppers_.push_back([listener] { listener->stop(); });
 }
 
 Result<void> Server::listen(const std::vector<std::string>& addresses, std::uint32_t socket_mode) {
@@ -191,9 +207,14 @@ Result<void> Server::adopt(const std::vector<int>& descriptors) {
       using Protocol = asio::ip::tcp;
       Protocol::acceptor acceptor(io_);
       acceptor.assign(address.ss_family == AF_INET6 ? Protocol::v6() : Protocol::v4(), fd, error);
-      auto listener = std::make_shared<Listener<Protocol>>(io_, std::move(acceptor), context_);
-      listener->run();
-      stoppers_.push_back([listener] { listener->stop(); });
+      Protocol::endpoint bound;
+      if (!error) bound = acceptor.local_endpoint(error);
+      if (!error) {
+        if (auto allowed = check_exposure(bound.address()); !allowed) {
+          return allowed;
+        }
+        start_tcp(std::move(acceptor));
+      }
     }
     if (error) {
       return fail(ErrorCode::unavailable, "cannot use the socket passed by systemd: " +

@@ -1,13 +1,16 @@
-// Session: one HTTP/1.1 connection, the same code for TCP and Unix sockets.
+// Session: one HTTP/1.1 connection, the same code for TCP, TLS over TCP and Unix sockets.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "server_context.hpp"
 #include "wiping_allocator.hpp"
@@ -22,16 +25,31 @@ namespace http = beast::http;
 // 1 to 64 letters, digits, '-' or '_'.
 std::string make_request_id(std::string_view offered);
 
+// The streams a Session runs over: a TCP or Unix socket as it is, or TLS over TCP.
+template <typename Protocol>
+using PlainStream = beast::basic_stream<Protocol, asio::any_io_executor>;
+using TlsStream = beast::ssl_stream<PlainStream<asio::ip::tcp>>;
+
+// Reports whether `error` leaves no connection to send a reply on: the peer
+// closed it, a timeout closed it, or TLS failed.
+inline bool is_connection_lost(const beast::error_code& error) {
+  return error == http::error::end_of_stream || error == beast::error::timeout ||
+         error == asio::error::operation_aborted || error == asio::error::connection_reset ||
+         error == asio::ssl::error::stream_truncated ||
+         error.category() == asio::error::get_ssl_category();
+}
+
 // Reads requests with a timeout and a size limit on every step, hands each to
 // the Service and writes the response; keeps the connection open while the
-// client asks for keep-alive.
-template <typename Protocol>
-class Session : public std::enable_shared_from_this<Session<Protocol>> {
+// client asks for keep-alive. `Stream` is a PlainStream or the TlsStream. A
+// TLS session runs the handshake first, under the header timeout.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  using Stream = beast::basic_stream<Protocol, asio::any_io_executor>;
+  static constexpr bool k_tls = std::is_same_v<Stream, TlsStream>;
 
-  Session(typename Protocol::socket socket, ServerContext& context, Client client)
-      : stream_(std::move(socket)), idle_timer_(stream_.get_executor()),
+  Session(Stream stream, ServerContext& context, Client client)
+      : stream_(std::move(stream)), idle_timer_(stream_.get_executor()),
         context_(context), client_(std::move(client)) {
     ++context_.connections;
   }
@@ -40,10 +58,47 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   Session& operator=(const Session&) = delete;
   ~Session() { --context_.connections; }
 
-  void run() { do_read_header(); }
+  void run() {
+    if constexpr (k_tls) {
+      do_handshake();
+    } else {
+      do_read_header();
+    }
+  }
 
  private:
+  // A peer that does not send its own close_notify within this time is cut
+  // off, because the exchange only tells the client that the reply is complete.
+  static constexpr std::chrono::seconds k_tls_shutdown_timeout{2};
+  // The first read of an idle TLS connection; the header read takes the rest.
+  static constexpr std::size_t k_idle_read_bytes = 1024;
+
   const DaemonSettings& settings() const { return state_->settings.daemon; }
+
+  auto& lowest_layer() { return beast::get_lowest_layer(stream_); }
+
+  void do_handshake() {
+    state_ = context_.service.state();
+    lowest_layer().expires_after(std::chrono::milliseconds(settings().header_timeout_ms));
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code error) {
+                              self->on_handshake(error);
+                            });
+  }
+
+  void on_handshake(beast::error_code error) {
+    if (error) {
+      // Scanners and plaintext clients fail here all the time, so this is a
+      // counter and a debug line. OpenSSL's reason contains no key material.
+      context_.metrics.count_rejection("tls_handshake");
+      if (context_.log.enabled("debug")) {
+        context_.log.event("debug", "tls_handshake_failed",
+                           {{"client", client_.address}, {"error", error.message()}});
+      }
+      return close();
+    }
+    do_read_header();
+  }
 
   void do_wait_idle() {
     // Between requests only the idle timeout applies; the header timeout
@@ -51,21 +106,39 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     if (buffer_.size() > 0) {
       return do_read_header();
     }
+    if constexpr (k_tls) {
+      // Records already read from the socket may wait inside the TLS layer,
+      // where a readiness wait on the socket cannot see them, so read the
+      // first bytes of the next request under the idle timeout instead.
+      lowest_layer().expires_after(std::chrono::milliseconds(settings().idle_timeout_ms));
+      stream_.async_read_some(buffer_.prepare(k_idle_read_bytes),
+                              [self = this->shared_from_this()](beast::error_code error,
+                                                                std::size_t size) {
+                                self->on_idle_read(error, size);
+                              });
+      return;
+    }
     idle_timer_.expires_after(std::chrono::milliseconds(settings().idle_timeout_ms));
     idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code error) {
       if (!error) {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
-        self->stream_.socket().close(ignored);
+        self->close();
       }
     });
-    stream_.socket().async_wait(Protocol::socket::wait_read,
-                                [self = this->shared_from_this()](beast::error_code error) {
-                                  self->idle_timer_.cancel();
-                                  if (!error) {
-                                    self->do_read_header();
-                                  }
-                                });
+    lowest_layer().socket().async_wait(asio::socket_base::wait_read,
+                                       [self = this->shared_from_this()](beast::error_code error) {
+                                         self->idle_timer_.cancel();
+                                         if (!error) {
+                                           self->do_read_header();
+                                         }
+                                       });
+  }
+
+  void on_idle_read(beast::error_code error, std::size_t size) {
+    buffer_.commit(size);
+    if (error) {
+      return close();
+    }
+    do_read_header();
   }
 
   void do_read_header() {
@@ -73,7 +146,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     parser_.emplace();
     parser_->header_limit(settings().max_header_bytes);
     parser_->body_limit(settings().max_body_bytes);
-    stream_.expires_after(std::chrono::milliseconds(settings().header_timeout_ms));
+    lowest_layer().expires_after(std::chrono::milliseconds(settings().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code error, std::size_t) {
                               self->on_read_header(error);
@@ -84,8 +157,10 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     started_ = std::chrono::steady_clock::now();
     method_.clear();
     route_ = "other";
-    if (error == http::error::end_of_stream || error == beast::error::timeout ||
-        error == asio::error::operation_aborted || error == asio::error::connection_reset) {
+    if (error == http::error::end_of_stream) {
+      return do_shutdown();
+    }
+    if (is_connection_lost(error)) {
       return close();
     }
     request_id_ = make_request_id(header_value("X-Request-Id"));
@@ -117,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   }
 
   void do_read_body() {
-    stream_.expires_after(std::chrono::milliseconds(settings().body_timeout_ms));
+    lowest_layer().expires_after(std::chrono::milliseconds(settings().body_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code error, std::size_t) {
                        self->on_read_body(error);
@@ -131,7 +206,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     if (error) {
       return close();
     }
-    stream_.expires_never();
+    lowest_layer().expires_never();
 
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
@@ -185,7 +260,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     message->prepare_payload();
 
     log_access(response.status);
-    stream_.expires_after(std::chrono::milliseconds(settings().body_timeout_ms));
+    lowest_layer().expires_after(std::chrono::milliseconds(settings().body_timeout_ms));
     http::async_write(stream_, *message,
                       [self = this->shared_from_this(), message](beast::error_code error,
                                                                  std::size_t) {
@@ -196,8 +271,11 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   void on_write(beast::error_code error) {
     --context_.active_requests;
     request_ = Request{};
-    if (error || !keep_alive_) {
+    if (error) {
       return close();
+    }
+    if (!keep_alive_) {
+      return do_shutdown();
     }
     do_wait_idle();
   }
@@ -212,10 +290,24 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
                          client});
   }
 
+  // Ends a connection that is still sound. TLS sends close_notify first, so
+  // the client can tell a complete reply from a cut one.
+  void do_shutdown() {
+    if constexpr (k_tls) {
+      lowest_layer().expires_after(k_tls_shutdown_timeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        // The peer may close without its own close_notify, which is fine here.
+        self->close();
+      });
+    } else {
+      close();
+    }
+  }
+
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    lowest_layer().socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    lowest_layer().socket().close(ignored);
   }
 
   Stream stream_;

@@ -7,8 +7,10 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -287,8 +289,16 @@ class ErrorTest(DaemonCase):
                         b"Authorization: Bearer " + API_KEY.encode() + b"\r\n\r\n")
             reply = raw.recv(4096)
         self.assertTrue(reply.startswith(b"HTTP/1.1 411"), reply)
-        response, data = self.daemon.unix("POST", "/v1/hash", "x" * 70000)
-        self.assert_error(response, data, 413, "payload_too_large")
+        # The daemon answers 413 from Content-Length alone and closes, so the
+        # body is never sent: a client still writing it could hit a broken pipe.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+            raw.settimeout(10)
+            raw.connect(self.daemon.socket_path)
+            raw.sendall(b"POST /v1/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 70000\r\n\r\n")
+            reply = raw.recv(4096)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply)
+        self.assertIn(b"payload_too_large", reply)
 
     def test_oversized_headers_are_rejected(self):
         response, data = self.daemon.unix("GET", "/healthz", headers={"X-Big": "a" * 20000})
@@ -421,6 +431,176 @@ class LifecycleTest(unittest.TestCase):
                 return
             time.sleep(0.02)
         raise AssertionError(f"no {name} event in the log")
+
+
+
+def make_certificate(directory, name):
+    """Write a self-signed P-256 certificate for 127.0.0.1 and localhost, and return the
+    paths of the certificate and its key."""
+    certificate = os.path.join(directory, f"{name}-cert.pem")
+    key = os.path.join(directory, f"{name}-key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True)
+    return certificate, key
+
+
+def tls_config(certificate, key, extra=""):
+    return BASE_CONFIG + (f'\n[daemon]\ntls_certificate = "{certificate}"\n'
+                          f'tls_private_key = "{key}"\n{extra}')
+
+
+def run_until_exit(config, *listen):
+    """Run pwsvcd with `config`, which must make it exit at start-up, and return the exit
+    status and stderr."""
+    directory = tempfile.mkdtemp(prefix="pwsvcd-test-")
+    try:
+        config_path = os.path.join(directory, "pwsvc.toml")
+        with open(config_path, "w", encoding="utf-8") as file:
+            file.write(config)
+        arguments = [PWSVCD, "--config", config_path]
+        for address in listen or ("127.0.0.1:0",):
+            arguments += ["--listen", address]
+        result = subprocess.run(arguments, capture_output=True, timeout=10)
+        return result.returncode, result.stderr.decode("utf-8", "replace")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+class TlsTest(unittest.TestCase):
+    """TCP listeners with daemon.tls_certificate and daemon.tls_private_key set."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="pwsvcd-tls-test-")
+        cls.certificate, cls.key = make_certificate(cls.dir, "server")
+        cls.other_key = os.path.join(cls.dir, "other-key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", cls.other_key],
+                       check=True, capture_output=True)
+        cls.daemon = Daemon(tls_config(cls.certificate, cls.key))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def client_context(self, maximum=None):
+        context = ssl.create_default_context(cafile=self.certificate)
+        if maximum is not None:
+            context.maximum_version = maximum
+        return context
+
+    def https(self, method, path, body=None, key=API_KEY, port=None):
+        headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+        connection = http.client.HTTPSConnection("127.0.0.1", port or self.daemon.port,
+                                                 timeout=30, context=self.client_context())
+        return Daemon._send(connection, method, path, body, headers)
+
+    def handshake(self, maximum=None):
+        raw = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10)
+        return self.client_context(maximum).wrap_socket(raw, server_hostname="127.0.0.1")
+
+    def test_hash_and_verify_over_https(self):
+        response, data = self.https("POST", "/v1/hash", {"password": "hunter2"})
+        self.assertEqual(response.status, 200, data)
+        stored = json.loads(data)["hash"]
+        response, data = self.https("POST", "/v1/verify", {"password": "hunter2", "hash": stored})
+        self.assertEqual(response.status, 200, data)
+        self.assertTrue(json.loads(data)["match"])
+        response, data = self.https("POST", "/v1/verify", {"password": "hunter3", "hash": stored})
+        self.assertFalse(json.loads(data)["match"])
+
+    def test_https_still_needs_the_api_key(self):
+        response, data = self.https("POST", "/v1/hash", {"password": "pw"}, key=None)
+        self.assertEqual(response.status, 401, data)
+
+    def test_tls_13_preferred_and_12_accepted(self):
+        with self.handshake() as connection:
+            self.assertEqual(connection.version(), "TLSv1.3")
+            self.assertIsNone(connection.compression())
+        with self.handshake(maximum=ssl.TLSVersion.TLSv1_2) as connection:
+            self.assertEqual(connection.version(), "TLSv1.2")
+            cipher = connection.cipher()[0]
+        # TLS 1.2 suites are limited to ECDHE key exchange with an AEAD cipher.
+        self.assertTrue(cipher.startswith("ECDHE-"), cipher)
+        self.assertTrue("GCM" in cipher or "CHACHA20" in cipher, cipher)
+
+    def test_plaintext_request_gets_no_http_answer(self):
+        with socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10) as raw:
+            raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = b""
+            while chunk := raw.recv(4096):
+                reply += chunk
+        self.assertFalse(reply.startswith(b"HTTP/"), reply)
+        response, data = self.https("GET", "/metrics")
+        self.assertIn('pwsvc_rejections_total{reason="tls_handshake"}', data.decode())
+
+    def test_unix_socket_stays_plain_http(self):
+        response, data = self.daemon.unix("GET", "/healthz")
+        self.assertEqual(response.status, 200, data)
+
+    def test_listener_log_marks_tls(self):
+        listening = [e for e in self.daemon.log_events() if e.get("event") == "listening"
+                     and "port" in e]
+        self.assertTrue(listening)
+        self.assertTrue(all(event["tls"] for event in listening), listening)
+
+    def test_mismatched_key_fails_start_up(self):
+        status, stderr = run_until_exit(tls_config(self.certificate, self.other_key))
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("pwsvcd: error:", stderr)
+        self.assertIn("daemon.tls_private_key", stderr)
+        self.assertIn(self.other_key, stderr)
+        self.assertIn("does not match", stderr)
+
+    def test_missing_file_fails_start_up(self):
+        missing = os.path.join(self.dir, "missing.pem")
+        status, stderr = run_until_exit(tls_config(missing, self.key))
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("pwsvcd: error:", stderr)
+        self.assertIn("daemon.tls_certificate", stderr)
+        self.assertIn(missing, stderr)
+
+    def test_key_file_as_certificate_fails_start_up(self):
+        status, stderr = run_until_exit(tls_config(self.key, self.key))
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("daemon.tls_certificate", stderr)
+        self.assertIn(self.key, stderr)
+
+    def test_only_one_file_fails_start_up(self):
+        config = BASE_CONFIG + f'\n[daemon]\ntls_certificate = "{self.certificate}"\n'
+        status, stderr = run_until_exit(config)
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("daemon.tls_private_key", stderr)
+        self.assertIn("missing", stderr)
+
+    def test_any_address_starts_with_tls(self):
+        daemon = Daemon(tls_config(self.certificate, self.key),
+                        extra_args=("--listen", "0.0.0.0:0"))
+        try:
+            any_address = [e for e in daemon.log_events() if e.get("event") == "listening"
+                           and e.get("address", "").startswith("0.0.0.0:")]
+            self.assertEqual(len(any_address), 1, daemon.log_text())
+            self.assertTrue(any_address[0]["tls"])
+            # A 0.0.0.0 listener also accepts on loopback, so the test never leaves this host.
+            response, data = self.https("GET", "/healthz", port=any_address[0]["port"])
+            self.assertEqual(response.status, 200, data)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+    def test_any_address_rejected_without_tls(self):
+        status, stderr = run_until_exit(BASE_CONFIG, "0.0.0.0:0")
+        self.assertEqual(status, 1, stderr)
+        self.assertIn("non-loopback address 0.0.0.0", stderr)
+        self.assertIn("daemon.tls_certificate", stderr)
+
+    def test_any_address_plaintext_when_allowed(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon]\nallow_plaintext = true\n",
+                        extra_args=("--listen", "0.0.0.0:0"))
+        self.assertEqual(daemon.stop(), 0)
 
 
 if __name__ == "__main__":
