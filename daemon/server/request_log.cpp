@@ -39,13 +39,16 @@ void RequestLog::access(const AccessRecord& record) {
   if (!logger_->should_log(spdlog::level::info)) {
     return;
   }
-  const boost::json::object line{
+  boost::json::object line{
       {"time", timestamp()},          {"level", "info"},
       {"event", "request"},           {"request_id", record.request_id},
       {"method", record.method},      {"route", record.route},
       {"status", record.status},      {"latency_us", record.latency_us},
       {"client", record.client},
   };
+  if (!record.scheme.empty()) {
+    line["scheme"] = record.scheme;
+  }
   logger_->info(boost::json::serialize(line));
 }
 

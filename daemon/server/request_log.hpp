@@ -22,6 +22,7 @@ struct AccessRecord {
   unsigned status = 0;
   std::int64_t latency_us = 0;
   std::string_view client;
+  std::string_view scheme;  // empty for routes without key derivation
 };
 
 // Writes JSON lines through spdlog. Thread-safe.

@@ -37,6 +37,7 @@ struct Response {
   std::string body;
   std::optional<unsigned> retry_after;  // seconds, for 429 and 503
   std::string allow;                    // for 405
+  std::string scheme;                   // for the access log only, never sent
 };
 
 }  // namespace pwsvc::daemon

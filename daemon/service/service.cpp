@@ -353,10 +353,10 @@ void Service::handle_hash(Request& request, const std::shared_ptr<const ServiceS
     metrics_.observe_kdf(algorithm_name(algorithm),
                          std::chrono::duration<double>(Clock::now() - started).count());
     shared->password.clear();
-    if (!hashed) {
-      return core_error_response(hashed.error(), id);
-    }
-    return json_response(200, {{"hash", *hashed}});
+    Response response = hashed ? json_response(200, {{"hash", *hashed}})
+                               : core_error_response(hashed.error(), id);
+    response.scheme = algorithm_name(algorithm);
+    return response;
   };
   submit(request, *state, hash_memory(algorithm, *params), std::move(work), done);
 }
@@ -399,7 +399,7 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
   auto shared = std::make_shared<VerifyBody>(std::move(*body));
   const std::string id = request.request_id;
   const std::string scheme(algorithm_name(found.parsed->algorithm));
-  auto work = [this, state, shared, stored, unknown_user, scheme, id]() {
+  auto verify = [this, state, shared, stored, unknown_user, scheme, id]() {
     const auto started = Clock::now();
     auto result = state->engine.verify(shared->password.view(), stored);
     metrics_.observe_kdf(scheme, std::chrono::duration<double>(Clock::now() - started).count());
@@ -429,6 +429,11 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
     }
     shared->password.clear();
     return json_response(200, verify_result_json(*result, new_hash));
+  };
+  auto work = [verify = std::move(verify), scheme]() {
+    Response response = verify();
+    response.scheme = scheme;
+    return response;
   };
   submit(request, *state, memory, std::move(work), done);
 }

@@ -420,6 +420,12 @@ class LifecycleTest(unittest.TestCase):
             self.assertNotIn(SENTINEL, text)
             self.assertNotIn(stored.split("$")[-1], text)
             self.assertNotIn(API_KEY, text)
+        requests = [event for event in daemon.log_events() if event.get("event") == "request"]
+        self.assertTrue(any(event.get("scheme") == "argon2id" and event["route"] == "/v1/verify"
+                            for event in requests))
+        for event in requests:
+            self.assertLessEqual({"request_id", "route", "status", "latency_us", "client"},
+                                 set(event))
         self.assertIn("pwsvc_requests_total", metrics)
         self.assertIn('pwsvc_kdf_seconds_count{scheme="argon2id"}', metrics)
 
