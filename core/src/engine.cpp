@@ -15,7 +15,7 @@ Result<std::string> Backend::hash(Algorithm algorithm, const ParamMap&, ByteView
 
 namespace {
 
-// bcrypt reads at most this many password bytes; the rest are ignored.
+// bcrypt reads at most this many password bytes and ignores the rest.
 constexpr std::size_t k_bcrypt_max_password = 72;
 
 // A stored hash after screening, parsing and the limit check.
@@ -85,8 +85,8 @@ std::optional<std::uint64_t> stored_value(const ParsedHash& parsed, std::string_
   return std::nullopt;
 }
 
-// Parameters where a larger value costs an attacker more; the rest (Argon2
-// and scrypt p) only change how work is split.
+// Parameters where a larger value costs an attacker more. Argon2's p is the
+// exception, because it only splits the same memory and passes into lanes.
 bool is_strength_key(Algorithm algorithm, std::string_view key) {
   return key != "p" || algorithm == Algorithm::scrypt;
 }
@@ -155,7 +155,7 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
     return tl::unexpected(params.error());
   }
 
-  // bcrypt salts are always 16 bytes; the others take the policy's size.
+  // bcrypt salts are always 16 bytes, and the other algorithms take the policy's size.
   const std::size_t salt_size = algorithm == Algorithm::bcrypt ? 16 : policy_.salt_bytes;
   std::vector<unsigned char> salt(salt_size);
   randombytes_buf(salt.data(), salt.size());

@@ -8,7 +8,7 @@
 
 namespace pwsvc::daemon {
 
-// Who sent a request, as the transport established it.
+// The sender of a request, as the transport established it.
 struct Client {
   enum class Transport { unix_socket, tcp, lambda };
 
@@ -18,8 +18,8 @@ struct Client {
   std::string address;  // TCP peer address without the port
 };
 
-// One HTTP request. `body` holds a password on the KDF routes: the service
-// wipes it once parsed.
+// One HTTP request. On the KDF routes `body` contains a password, which the
+// service wipes once it is parsed.
 struct Request {
   std::string method;
   std::string target;

@@ -18,8 +18,8 @@ enum class RehashStronger { no, yes };
 // scrypt; cost for bcrypt; rounds for PBKDF2 and sha-crypt.
 using ParamMap = std::map<std::string, std::uint64_t>;
 
-// What new hashes are made with, and the floor below which a stored hash of
-// the same algorithm needs a rehash.
+// Policy: the algorithm and parameters of new hashes, which are also the
+// floor below which a stored hash of the same algorithm needs a rehash.
 struct Policy {
   Algorithm algorithm = Algorithm::argon2id;
   std::uint32_t salt_bytes = 16;
