@@ -22,6 +22,9 @@ enum ExitCode : int {
 // Options accepted before or after any subcommand.
 struct GlobalOptions {
   std::string config_path;
+  std::optional<std::string> remote;  // --remote; unset: $PWSVC_REMOTE, else local
+  std::string api_key_file;           // --api-key-file; empty: $PWSVC_API_KEY_FILE
+  std::string remote_ca;              // --remote-ca
 };
 
 // Settings after the config file is found and read, or the exit status when

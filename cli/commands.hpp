@@ -13,5 +13,6 @@ void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_verify_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_identify_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_config_command(CLI::App& app, const GlobalOptions& global, int& status);
+void add_api_key_command(CLI::App& app, int& status);
 
 }  // namespace pwsvc::cli

@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "hash_request.hpp"
 #include "password_input.hpp"
-#include "pwsvc/engine.hpp"
+#include "runner.hpp"
 
 namespace pwsvc::cli {
 
@@ -18,23 +18,22 @@ struct HashOptions {
 };
 
 int run_hash(const HashOptions& options, const GlobalOptions& global) {
-  const LoadedSettings loaded = load_settings(global);
-  if (loaded.failure != k_exit_ok) {
-    return loaded.failure;
+  const RunnerChoice choice = choose_runner(global);
+  if (!choice.runner) {
+    return choice.failure;
   }
   auto request = parse_hash_request(options.algorithm, options.params);
   if (!request) {
     return print_error(request.error());
   }
 
-  const Engine engine(loaded.settings.policy, loaded.settings.limits);
-  auto password = read_password(options.password_fd, Confirm::yes,
-                                loaded.settings.limits.max_password_bytes);
+  auto password =
+      read_password(options.password_fd, Confirm::yes, choice.runner->max_password_bytes());
   if (!password) {
     return print_error(password.error());
   }
 
-  auto hashed = engine.hash(password->view(), *request);
+  auto hashed = choice.runner->hash(password->view(), *request);
   if (!hashed) {
     return print_error(hashed.error());
   }

@@ -1,4 +1,4 @@
-// Hash request parsing shared by hash and verify --rehash.
+// Parsing of the --algorithm and --param options of pwsvc hash.
 #include "hash_request.hpp"
 
 #include <charconv>
@@ -14,6 +14,13 @@ Result<HashRequest> parse_hash_request(const std::string& algorithm,
       return fail(ErrorCode::invalid_argument,
                   "unknown algorithm '" + algorithm +
                       "'; use argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or pbkdf2-sha512");
+    }
+    // Checked before the password is read, and here rather than in the
+    // engine or pwsvcd so that local and remote runs print the same message.
+    if (!can_hash(*request.algorithm)) {
+      return fail(ErrorCode::invalid_argument,
+                  "cannot create " + algorithm + " hashes; use argon2id, argon2i, scrypt, "
+                  "bcrypt, pbkdf2-sha256 or pbkdf2-sha512");
     }
   }
 

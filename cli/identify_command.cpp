@@ -2,10 +2,8 @@
 #include <iostream>
 #include <memory>
 
-
 #include "commands.hpp"
-#include "json_views.hpp"
-#include "pwsvc/engine.hpp"
+#include "runner.hpp"
 
 namespace pwsvc::cli {
 
@@ -16,43 +14,49 @@ struct IdentifyOptions {
   bool json = false;
 };
 
-void print_json(const Identification& found) {
-  std::cout << boost::json::serialize(identification_json(found)) << "\n";
+// Returns a JSON string's text, or a number's decimal digits.
+std::string display_text(const boost::json::value& value) {
+  return value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
 }
 
-void print_text(const Identification& found) {
-  std::cout << "scheme:       " << found.family << "\n";
-  if (found.parsed) {
-    std::cout << "format:       " << format_name(found.parsed->format) << "\n";
+// Prints an identification_json() object, from this process or from pwsvcd.
+void print_text(const boost::json::object& found) {
+  std::cout << "scheme:       " << display_text(found.at("scheme")) << "\n";
+  if (found.contains("format")) {
+    std::cout << "format:       " << display_text(found.at("format")) << "\n";
     std::cout << "parameters:  ";
-    for (const auto& [key, value] : found.parsed->params) {
-      std::cout << " " << key << "=" << value;
+    for (const auto& member : found.at("parameters").as_object()) {
+      std::cout << " " << std::string_view(member.key()) << "=" << display_text(member.value());
     }
     std::cout << "\n";
-    std::cout << "salt:         " << found.parsed->salt_size << " bytes\n";
-    std::cout << "digest:       " << found.parsed->digest_size << " bytes\n";
+    std::cout << "salt:         " << display_text(found.at("salt_bytes")) << " bytes\n";
+    std::cout << "digest:       " << display_text(found.at("digest_bytes")) << " bytes\n";
   }
-  std::cout << "verdict:      " << verdict_name(found.verdict) << "\n";
-  std::cout << "needs rehash: " << (found.needs_rehash ? "yes" : "no") << "\n";
-  for (const auto& reason : found.reasons) {
-    std::cout << "reason:       " << reason << "\n";
+  std::cout << "verdict:      " << display_text(found.at("verdict")) << "\n";
+  std::cout << "needs rehash: " << (found.at("needs_rehash").as_bool() ? "yes" : "no") << "\n";
+  for (const auto& reason : found.at("reasons").as_array()) {
+    std::cout << "reason:       " << display_text(reason) << "\n";
   }
 }
 
 int run_identify(const IdentifyOptions& options, const GlobalOptions& global) {
-  const LoadedSettings loaded = load_settings(global);
-  if (loaded.failure != k_exit_ok) {
-    return loaded.failure;
+  const RunnerChoice choice = choose_runner(global);
+  if (!choice.runner) {
+    return choice.failure;
   }
 
-  const Engine engine(loaded.settings.policy, loaded.settings.limits);
-  const Identification found = engine.identify(options.hash);
-  if (options.json) {
-    print_json(found);
-  } else {
-    print_text(found);
+  auto found = choice.runner->identify(options.hash);
+  if (!found) {
+    return print_error(found.error());
   }
-  const bool recognised = found.verdict != Verdict::invalid && found.verdict != Verdict::unknown;
+  if (options.json) {
+    std::cout << boost::json::serialize(*found) << "\n";
+  } else {
+    print_text(*found);
+  }
+  const std::string verdict = display_text(found->at("verdict"));
+  const bool recognised =
+      verdict != verdict_name(Verdict::invalid) && verdict != verdict_name(Verdict::unknown);
   return recognised ? k_exit_ok : k_exit_usage;
 }
 

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "commands.hpp"
+#include "remote_client.hpp"
 
 namespace {
 
@@ -21,13 +22,32 @@ int run(int argc, char** argv) {
   GlobalOptions global;
   app.add_option("--config", global.config_path,
                  "Config file (default: $PWSVC_CONFIG, else /etc/pwsvc/pwsvc.toml when present)");
+  app.add_option("--remote", global.remote,
+                 "Run hash, verify and identify on pwsvcd at ADDRESS: unix:PATH, "
+                 "http://HOST:PORT or https://HOST:PORT (default: $PWSVC_REMOTE; when "
+                 "neither is set, run locally)")
+      ->type_name("ADDRESS");
+  app.add_option("--api-key-file", global.api_key_file,
+                 "Read the API key for http:// and https:// addresses from the one line of "
+                 "FILE (default: $PWSVC_API_KEY_FILE)")
+      ->type_name("FILE");
+  app.add_option("--remote-ca", global.remote_ca,
+                 "Trust only the PEM CA or self-signed certificate in FILE for https:// "
+                 "(default: the system's CAs)")
+      ->type_name("FILE");
 
   int status = k_exit_ok;
   add_hash_command(app, global, status);
   add_verify_command(app, global, status);
   add_identify_command(app, global, status);
   add_config_command(app, global, status);
-  app.footer("Exit status: 0 success or match, 1 mismatch, 2 usage error or invalid hash,\n"
+  add_api_key_command(app, status);
+  app.footer("With --remote, output and exit statuses are those of a local run. Connecting\n"
+             "times out after " + std::to_string(k_connect_timeout.count()) +
+             " s, the whole request after " + std::to_string(k_request_timeout.count()) +
+             " s; a daemon that is unreachable or busy\n"
+             "gives exit status 4.\n\n"
+             "Exit status: 0 success or match, 1 mismatch, 2 usage error or invalid hash,\n"
              "3 match needing a rehash (verify --check-rehash), 4 internal failure.\n"
              "Run 'pwsvc COMMAND --help' for a command's options and examples.");
 

@@ -1,14 +1,12 @@
-// pwsvc verify: check a password against a stored hash; the exit status is the answer.
+// pwsvc verify: check a password against a stored hash and report the result in the exit status.
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
-
 #include "commands.hpp"
-#include "json_views.hpp"
 #include "password_input.hpp"
-#include "pwsvc/engine.hpp"
+#include "runner.hpp"
 
 namespace pwsvc::cli {
 
@@ -50,73 +48,64 @@ Result<std::string> stored_hash(const VerifyOptions& options) {
   return options.hash;
 }
 
-void print_result(const VerifyOptions& options, const VerifyResult& result,
-                  const std::optional<std::string>& new_hash) {
+// Prints a verify_result_json() object, from this process or from pwsvcd.
+void print_result(const VerifyOptions& options, const boost::json::object& result) {
   if (options.json) {
-    std::cout << boost::json::serialize(verify_result_json(result, new_hash)) << "\n";
+    std::cout << boost::json::serialize(result) << "\n";
     return;
   }
 
-  if (!result.match) {
+  if (!result.at("match").as_bool()) {
     std::cout << "mismatch\n";
-  } else if (!result.needs_rehash) {
+  } else if (!result.at("needs_rehash").as_bool()) {
     std::cout << "match\n";
   } else {
-    std::cout << "match, needs rehash: " << result.rehash_reasons.front() << "\n";
+    const boost::json::array& reasons = result.at("rehash_reasons").as_array();
+    std::cout << "match, needs rehash: " << std::string_view(reasons.front().as_string())
+              << "\n";
   }
-  if (new_hash) {
-    std::cout << *new_hash << "\n";
+  // A boost::json::string goes through std::string_view because its own
+  // operator<< writes it as quoted JSON.
+  if (const auto* new_hash = result.if_contains("new_hash")) {
+    std::cout << std::string_view(new_hash->as_string()) << "\n";
   }
 }
 
-int exit_status(const VerifyOptions& options, const VerifyResult& result) {
-  if (!result.match) {
+int exit_status(const VerifyOptions& options, const boost::json::object& result) {
+  if (!result.at("match").as_bool()) {
     return k_exit_mismatch;
   }
-  return options.check_rehash && result.needs_rehash ? k_exit_needs_rehash : k_exit_ok;
+  const bool needs_rehash = result.at("needs_rehash").as_bool();
+  return options.check_rehash && needs_rehash ? k_exit_needs_rehash : k_exit_ok;
 }
 
 int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
-  const LoadedSettings loaded = load_settings(global);
-  if (loaded.failure != k_exit_ok) {
-    return loaded.failure;
+  const RunnerChoice choice = choose_runner(global);
+  if (!choice.runner) {
+    return choice.failure;
   }
   auto stored = stored_hash(options);
   if (!stored) {
     return print_error(stored.error());
   }
 
-  const Engine engine(loaded.settings.policy, loaded.settings.limits);
-  const Identification found = engine.identify(*stored);
-  if (!found.parsed || found.verdict == Verdict::over_limit) {
-    // Report a hash that can never verify before asking for a password.
-    auto rejected = engine.verify({}, *stored);
-    return rejected ? print_error("internal error: an invalid hash verified", k_exit_internal)
-                    : print_error(rejected.error());
+  // Report a hash that can never verify before asking for a password.
+  if (auto verifiable = choice.runner->check_verifiable(*stored); !verifiable) {
+    return print_error(verifiable.error());
   }
 
-  auto password = read_password(options.password_fd, Confirm::no,
-                                loaded.settings.limits.max_password_bytes);
+  auto password =
+      read_password(options.password_fd, Confirm::no, choice.runner->max_password_bytes());
   if (!password) {
     return print_error(password.error());
   }
 
-  auto result = engine.verify(password->view(), *stored);
+  const Rehash rehash = options.rehash ? Rehash::yes : Rehash::no;
+  auto result = choice.runner->verify(password->view(), *stored, rehash);
   if (!result) {
     return print_error(result.error());
   }
-
-  std::optional<std::string> new_hash;
-  if (options.rehash && result->needs_rehash) {
-    auto hashed = engine.hash(password->view());
-    if (hashed) {
-      new_hash = std::move(*hashed);
-    } else {
-      // The match still stands; only the new hash could not be made.
-      std::cerr << "pwsvc: warning: no new hash: " << hashed.error().message << "\n";
-    }
-  }
-  print_result(options, *result, new_hash);
+  print_result(options, *result);
   return exit_status(options, *result);
 }
 

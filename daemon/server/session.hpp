@@ -13,7 +13,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "server_context.hpp"
-#include "wiping_allocator.hpp"
+#include "pwsvc/wiping_allocator.hpp"
 
 namespace pwsvc::daemon {
 
