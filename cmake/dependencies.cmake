@@ -7,6 +7,7 @@ find_package(tomlplusplus REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto SSL)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
 
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)

@@ -7,7 +7,7 @@ packages="
   cmake g++ make pkg-config python3
   libsodium-dev libargon2-dev libcrypt-dev libssl-dev libaprutil1-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libexpected-dev catch2
-  libboost1.81-dev libboost-json1.81-dev libsystemd-dev systemd mandoc util-linux
+  libboost1.81-dev libboost-json1.81-dev libsystemd-dev systemd mandoc util-linux zlib1g-dev
 "
 
 missing=""

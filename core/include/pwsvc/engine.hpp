@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pwsvc/policy.hpp"
@@ -43,6 +44,16 @@ struct Identification {
   std::vector<std::string> reasons;  // why the verdict or the rehash
 };
 
+// The verdict of a stored hash without reason strings, for bulk audits.
+struct Classification {
+  Verdict verdict = Verdict::unknown;
+  bool needs_rehash = false;
+  std::optional<Algorithm> algorithm;  // set when the hash parses
+  std::optional<Format> format;        // set when the hash parses
+  std::vector<std::pair<std::string, std::string>> params;  // as ParsedHash::params
+  std::string family;  // Identification::family, only for hashes that do not parse
+};
+
 // Why a stored hash needs a rehash; below_floor marks a `weak` hash.
 struct RehashCheck {
   std::vector<std::string> reasons;
@@ -76,6 +87,11 @@ class Engine {
   // Parses `stored` and judges it against the policy; never runs a key
   // derivation and never fails.
   Identification identify(std::string_view stored) const;
+
+  // Returns identify()'s verdict, needs_rehash, algorithm and parameters
+  // without building reason strings, so that millions of stored hashes can be
+  // judged quickly. Never runs a key derivation and never fails.
+  Classification classify(std::string_view stored) const;
 
   const Policy& policy() const { return policy_; }
   const Limits& limits() const { return limits_; }
