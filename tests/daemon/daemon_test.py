@@ -164,6 +164,9 @@ class ApiTest(DaemonCase):
         self.assertIn("argon2_max_memory_kib", policy["limits"])
         self.assertNotIn(hashlib.sha256(API_KEY.encode()).hexdigest(), data.decode())
 
+    def test_unix_socket_mode_is_0660(self):
+        self.assertEqual(os.stat(self.daemon.socket_path).st_mode & 0o777, 0o660)
+
     def test_hash_verify_round_trip_on_both_transports(self):
         for send in (self.daemon.unix, self.daemon.tcp):
             response, data = send("POST", "/v1/hash", {"password": "hunter2"})
