@@ -353,7 +353,7 @@ void add_audit_command(CLI::App& app, const GlobalOptions& global, int& status) 
                     "The CSV has no header row; columns are numbers");
 
   command->add_flag("--jsonl", options->jsonl, "Read JSON lines, one object a line");
-  command->add_option("--field", options->spec.field, "JSON member holding the hash")
+  command->add_option("--field", options->spec.field, "JSON member containing the hash")
       ->type_name("NAME");
   command->add_option("--id-field", options->spec.id_field,
                       "JSON member of the row id shown by --list (default: FILE:LINE)")

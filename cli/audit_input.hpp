@@ -30,7 +30,7 @@ class LineReader {
   LineReader& operator=(const LineReader&) = delete;
 
   // Reads the next line into `line` without its "\n" or "\r\n". The view
-  // stays valid until the next call. On Status::error, error() says why.
+  // stays valid until the next call. On Status::error, error() describes the failure.
   Status next(std::string_view& line);
 
   const std::string& name() const { return name_; }
@@ -63,7 +63,7 @@ class LineReader {
 
 enum class InputFormat { lines, csv, jsonl };
 
-// Which fields hold the hash and the row id; see the audit command's help.
+// The input format and the fields that contain the hash and the row id.
 struct InputSpec {
   InputFormat format = InputFormat::lines;
   std::string column;  // CSV: header name or 1-based index

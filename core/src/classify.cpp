@@ -19,7 +19,7 @@ std::optional<std::uint64_t> cost_value(const Cost& cost, std::string_view key) 
   return std::nullopt;
 }
 
-// What the rehash check found, as flags instead of reason strings.
+// Results of the rehash check, as flags instead of reason strings.
 struct RehashFlags {
   bool needs_rehash = false;
   bool below_floor = false;
