@@ -34,8 +34,11 @@ int sodium_variant(Base64 variant) {
 }  // namespace
 
 std::optional<std::vector<unsigned char>> decode_base64(std::string_view text, Base64 variant) {
-  std::string translated(text);
+  // Only passlib's alphabet needs a translated copy; the others decode in place.
+  std::string translated;
+  std::string_view input = text;
   if (variant == Base64::ab64) {
+    translated.assign(text);
     for (char& c : translated) {
       if (c == '+') {
         return std::nullopt;
@@ -44,15 +47,15 @@ std::optional<std::vector<unsigned char>> decode_base64(std::string_view text, B
         c = '+';
       }
     }
+    input = translated;
   }
 
-  std::vector<unsigned char> bytes(translated.size() * 3 / 4 + 3);
+  std::vector<unsigned char> bytes(input.size() * 3 / 4 + 3);
   std::size_t length = 0;
   const char* end = nullptr;
-  const int rc = sodium_base642bin(bytes.data(), bytes.size(), translated.data(),
-                                   translated.size(), nullptr, &length, &end,
-                                   sodium_variant(variant));
-  if (rc != 0 || end != translated.data() + translated.size()) {
+  const int rc = sodium_base642bin(bytes.data(), bytes.size(), input.data(), input.size(),
+                                   nullptr, &length, &end, sodium_variant(variant));
+  if (rc != 0 || end != input.data() + input.size()) {
     return std::nullopt;
   }
   bytes.resize(length);
