@@ -203,11 +203,24 @@ void split_name_and_hash(std::string_view line, std::string_view& name, std::str
   hash = up_to_colon(rest, werkzeug_prefix_length(rest));
 }
 
-namespace {
-
-RowReader::Status row_status(LineReader::Status status) {
-  return status == LineReader::Status::end ? RowReader::Status::end : RowReader::Status::error;
+std::optional<RowReader::Status> begin_row(LineReader& lines, Row& row, std::string_view& line) {
+  const auto status = lines.next(line);
+  row = Row{};
+  row.line = lines.line_number();
+  if (status == LineReader::Status::too_long) {
+    row.problem = "the line is longer than 1 MiB";
+    return RowReader::Status::row;
+  }
+  if (status != LineReader::Status::line) {
+    return status == LineReader::Status::end ? RowReader::Status::end : RowReader::Status::error;
+  }
+  if (line.empty()) {
+    return RowReader::Status::blank;
+  }
+  return std::nullopt;
 }
+
+namespace {
 
 // Plain lines: a bare hash, or name:hash[:...] as in /etc/shadow.
 class PlainRowReader final : public RowReader {
@@ -216,18 +229,8 @@ class PlainRowReader final : public RowReader {
 
   Status next(Row& row) override {
     std::string_view line;
-    const auto status = lines_->next(line);
-    row = Row{};
-    row.line = lines_->line_number();
-    if (status == LineReader::Status::too_long) {
-      row.problem = "the line is longer than 1 MiB";
-      return Status::row;
-    }
-    if (status != LineReader::Status::line) {
-      return row_status(status);
-    }
-    if (line.empty()) {
-      return Status::blank;
+    if (const auto early = begin_row(*lines_, row, line)) {
+      return *early;
     }
     split_name_and_hash(line, row.id, row.hash);
     return Status::row;

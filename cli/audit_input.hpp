@@ -95,6 +95,11 @@ class RowReader {
   virtual const LineReader& lines() const = 0;
 };
 
+// Reads the next line into `line` and starts `row` at its line number.
+// Returns the status to hand back for anything but an ordinary line (end of
+// input, a failure, a blank line, or a row that is too long), else nothing.
+std::optional<RowReader::Status> begin_row(LineReader& lines, Row& row, std::string_view& line);
+
 std::unique_ptr<RowReader> make_row_reader(std::unique_ptr<LineReader> lines,
                                            const InputSpec& spec);
 

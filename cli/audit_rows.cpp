@@ -215,18 +215,8 @@ class JsonlRowReader final : public RowReader {
 
   Status next(Row& row) override {
     std::string_view line;
-    const auto status = lines_->next(line);
-    row = Row{};
-    row.line = lines_->line_number();
-    if (status == LineReader::Status::too_long) {
-      row.problem = "the line is longer than 1 MiB";
-      return Status::row;
-    }
-    if (status != LineReader::Status::line) {
-      return row_status(status);
-    }
-    if (line.empty()) {
-      return Status::blank;
+    if (const auto early = begin_row(*lines_, row, line)) {
+      return *early;
     }
     parse(line, row);
     return Status::row;
@@ -236,10 +226,6 @@ class JsonlRowReader final : public RowReader {
   const LineReader& lines() const override { return *lines_; }
 
  private:
-  static Status row_status(LineReader::Status status) {
-    return status == LineReader::Status::end ? Status::end : Status::error;
-  }
-
   void parse(std::string_view line, Row& row) {
     // Each line's values live in a fixed buffer that is reused, so ordinary
     // rows cost no heap allocation.

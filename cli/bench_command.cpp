@@ -182,13 +182,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, int& status) 
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = app.add_subcommand(
       "bench", "Measure hash and verify latency, throughput and peak memory of a policy");
-  command->add_option("--algorithm,-a", options->algorithm,
-                      "Algorithm: argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
-                      "pbkdf2-sha512 (default: the policy's)");
-  command->add_option("--param,-P", options->params,
-                      "Cost parameter as KEY=VALUE, repeatable: m (KiB), t, p for Argon2; ln, r, "
-                      "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)")
-      ->allow_extra_args(false);
+  add_hash_options(*command, options->algorithm, options->params);
   command->add_option("--concurrency,-c", options->concurrency,
                       "Threads, each hashing a fixed test password and then verifying that "
                       "hash, in a loop (default: 1)");

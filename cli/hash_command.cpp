@@ -46,13 +46,7 @@ int run_hash(const HashOptions& options, const GlobalOptions& global) {
 void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status) {
   auto options = std::make_shared<HashOptions>();
   CLI::App* command = app.add_subcommand("hash", "Hash a new password under the policy");
-  command->add_option("--algorithm,-a", options->algorithm,
-                      "Algorithm: argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
-                      "pbkdf2-sha512 (default: the policy's)");
-  command->add_option("--param,-P", options->params,
-                      "Cost parameter as KEY=VALUE, repeatable: m (KiB), t, p for Argon2; ln, r, "
-                      "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)")
-      ->allow_extra_args(false);
+  add_hash_options(*command, options->algorithm, options->params);
   command->add_option("--password-fd", options->password_fd,
                       "Read the password from this file descriptor until end of file, byte for "
                       "byte (default: stdin without its trailing newline, or a prompt)");

@@ -5,6 +5,16 @@
 
 namespace pwsvc::cli {
 
+void add_hash_options(CLI::App& command, std::string& algorithm, std::vector<std::string>& params) {
+  command.add_option("--algorithm,-a", algorithm,
+                     "Algorithm: argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
+                     "pbkdf2-sha512 (default: the policy's)");
+  command.add_option("--param,-P", params,
+                     "Cost parameter as KEY=VALUE, repeatable: m (KiB), t, p for Argon2; ln, r, "
+                     "p for scrypt; cost for bcrypt; rounds for PBKDF2 (default: the policy's)")
+      ->allow_extra_args(false);
+}
+
 Result<HashRequest> parse_hash_request(const std::string& algorithm,
                                        const std::vector<std::string>& params) {
   HashRequest request;

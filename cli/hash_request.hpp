@@ -4,9 +4,14 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "pwsvc/engine.hpp"
 
 namespace pwsvc::cli {
+
+// Adds --algorithm/-a and --param/-P, as hash and bench take them.
+void add_hash_options(CLI::App& command, std::string& algorithm, std::vector<std::string>& params);
 
 // Parses an algorithm name (empty: the policy's) and KEY=VALUE parameters
 // with decimal values; errors name the bad text.

@@ -192,19 +192,7 @@ Result<Axis> first_axis(const TuneGoal& goal, const ParamMap& floor) {
 
 }  // namespace
 
-bool can_tune(Algorithm algorithm) {
-  switch (algorithm) {
-    case Algorithm::argon2id:
-    case Algorithm::argon2i:
-    case Algorithm::scrypt:
-    case Algorithm::bcrypt:
-    case Algorithm::pbkdf2_sha256:
-    case Algorithm::pbkdf2_sha512:
-      return true;
-    default:
-      return false;
-  }
-}
+bool can_tune(Algorithm algorithm) { return can_hash(algorithm); }
 
 ParamMap tune_floor(Algorithm algorithm) { return Policy::default_params().at(algorithm); }
 

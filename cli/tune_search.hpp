@@ -59,8 +59,7 @@ struct TuneResult {
   std::vector<Probe> probes;  // every search measurement, in order
 };
 
-// Returns true for the algorithms that tune supports: argon2id, argon2i,
-// scrypt, bcrypt, pbkdf2-sha256 and pbkdf2-sha512.
+// Returns true for the algorithms that tune supports: those pwsvc can hash with.
 bool can_tune(Algorithm algorithm);
 
 // Returns the OWASP minimum parameters of `algorithm`, the policy defaults,
