@@ -23,6 +23,9 @@ def parse_args():
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not recorded")
+    parser.add_argument("--honor-retry-after", action="store_true",
+                        help="after a response with a Retry-After header, wait that many seconds "
+                             "before the next request (default: send the next request at once)")
     return parser.parse_args()
 
 
@@ -43,14 +46,18 @@ def build_request(args, key):
 
 
 async def read_response(reader):
+    """Reads one response and returns its status and Retry-After seconds (0 when absent)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
+    retry_after = 0
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
+        elif line.lower().startswith(b"retry-after:"):
+            retry_after = int(line.split(b":", 1)[1])
     await reader.readexactly(length)
-    return status
+    return status, retry_after
 
 
 async def client(args, request, record_from, stop_at, results):
@@ -59,7 +66,7 @@ async def client(args, request, record_from, stop_at, results):
         started = time.monotonic()
         writer.write(request)
         try:
-            status = await read_response(reader)
+            status, retry_after = await read_response(reader)
         except (asyncio.IncompleteReadError, ConnectionError):
             results["errors"] += 1
             writer.close()
@@ -69,6 +76,9 @@ async def client(args, request, record_from, stop_at, results):
         if started >= record_from:
             results["latencies"].append(finished - started)
             results["statuses"][status] = results["statuses"].get(status, 0) + 1
+            results["by_status"].setdefault(status, []).append(finished - started)
+        if args.honor_retry_after and retry_after > 0:
+            await asyncio.sleep(min(retry_after, max(0.0, stop_at - time.monotonic())))
     writer.close()
 
 
@@ -82,20 +92,27 @@ async def main():
     start = time.monotonic()
     record_from = start + args.warmup
     stop_at = record_from + args.duration
-    results = {"latencies": [], "statuses": {}, "errors": 0}
+    results = {"latencies": [], "statuses": {}, "by_status": {}, "errors": 0}
     await asyncio.gather(*(client(args, request, record_from, stop_at, results)
                            for _ in range(args.concurrency)))
 
     latencies = sorted(results["latencies"])
     ok = results["statuses"].get(200, 0)
 
-    def percentile(fraction):
-        if not latencies:
+    def percentile(fraction, values=latencies):
+        if not values:
             return None
-        return round(latencies[min(len(latencies) - 1, int(fraction * len(latencies)))] * 1000, 2)
+        return round(values[min(len(values) - 1, int(fraction * len(values)))] * 1000, 2)
+
+    by_status = {}
+    for status, values in sorted(results["by_status"].items()):
+        values.sort()
+        by_status[status] = {"p50_ms": percentile(0.50, values), "p99_ms": percentile(0.99, values),
+                             "max_ms": round(values[-1] * 1000, 2)}
 
     print(json.dumps({
         "concurrency": args.concurrency,
+        "honor_retry_after": args.honor_retry_after,
         "duration_s": args.duration,
         "requests": len(latencies),
         "ok_per_s": round(ok / args.duration, 2),
@@ -103,6 +120,7 @@ async def main():
         "p99_ms": percentile(0.99),
         "max_ms": round(latencies[-1] * 1000, 2) if latencies else None,
         "statuses": results["statuses"],
+        "latency_by_status": by_status,
         "connection_errors": results["errors"],
     }))
 
