@@ -4,6 +4,10 @@ find_package(tl-expected REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(tomlplusplus REQUIRED)
+# Static OpenSSL and Boost.JSON save about a millisecond of dynamic linking
+# at every start of the CLI, measured with hyperfine on `pwsvc --version`.
+set(OPENSSL_USE_STATIC_LIBS TRUE)
+set(Boost_USE_STATIC_LIBS ON)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto SSL)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
 find_package(Threads REQUIRED)
