@@ -29,8 +29,8 @@ class Measurer {
   virtual Result<double> median_ms(const ParamMap& params, int samples) = 0;
 };
 
-// What to tune for. The cap on memory applies to Argon2 (m) and scrypt
-// (128 * N * r), and the search never leaves `limits`.
+// TuneGoal: the target and caps of a search. The memory cap applies to Argon2 (m) and scrypt
+// (scrypt_memory_kib()), and the search never leaves `limits`.
 struct TuneGoal {
   Algorithm algorithm = Algorithm::argon2id;
   double target_ms = 0;

@@ -14,7 +14,7 @@
 
 namespace pwsvc {
 
-// How a stored hash compares with the policy and the limits.
+// Verdict: a stored hash judged against the policy and the limits.
 enum class Verdict {
   ok,          // a supported scheme at or above the policy's floor
   weak,        // below the policy's floor for its algorithm
@@ -35,7 +35,7 @@ struct VerifyResult {
   std::vector<std::string> rehash_reasons;
 };
 
-// What identify found: the parsed hash when it parses, and the verdict.
+// The result of identify: the parsed hash when it parses, and the verdict.
 struct Identification {
   std::optional<ParsedHash> parsed;
   Verdict verdict = Verdict::unknown;
@@ -54,7 +54,7 @@ struct Classification {
   std::string family;  // Identification::family, only for hashes that do not parse
 };
 
-// Why a stored hash needs a rehash; below_floor marks a `weak` hash.
+// The reasons a stored hash needs a rehash. below_floor marks a `weak` hash.
 struct RehashCheck {
   std::vector<std::string> reasons;
   bool below_floor = false;
