@@ -28,7 +28,7 @@ struct LatencyStats {
 // The p95 is the nearest-rank percentile.
 LatencyStats summarize(std::vector<double>& samples_ms);
 
-// What each thread of a load run does.
+// The operations each thread of a load run performs.
 enum class LoadKind {
   hash_only,        // hash in a loop
   hash_then_verify  // hash, then verify that new hash, in a loop

@@ -9,7 +9,7 @@
 
 namespace pwsvc::cli {
 
-// Whether a terminal prompt asks for the password twice.
+// Whether a terminal prompt reads the password twice to confirm it.
 enum class Confirm { no, yes };
 
 // Reads the password. With `fd`, the exact bytes until end of file. Otherwise

@@ -1,4 +1,4 @@
-// The list of backends, and the checks every stored hash passes before one sees it.
+// The list of backends, and the checks every stored hash passes before a backend parses it.
 #pragma once
 
 #include <memory>
@@ -34,7 +34,7 @@ struct Rejection {
 };
 
 // Rejects placeholders, whitespace and prefixes pwsvc deliberately does not
-// accept, so no backend ever sees them and nothing is compared as plaintext.
+// accept, so no backend ever parses them and nothing is compared as plaintext.
 std::optional<Rejection> screen(std::string_view stored);
 
 // Returns a short label for the scheme `stored` appears to be, such as "$2b$"

@@ -59,7 +59,7 @@ Server::Server(ServerContext& context, std::shared_ptr<asio::ssl::context> tls)
 namespace {
 
 // Removes a socket file left by a daemon that is gone, and refuses to touch
-// one that a running daemon still answers on or a file that is no socket.
+// one that a running daemon still accepts connections on or a file that is no socket.
 Result<void> clear_stale_socket(const std::string& path) {
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) {

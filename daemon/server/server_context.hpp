@@ -17,7 +17,7 @@ struct ServerContext {
   Metrics& metrics;
   RequestLog& log;
   std::atomic<std::size_t> connections{0};
-  // Requests read but not yet answered; SIGTERM waits for this to reach zero.
+  // Requests read but not yet responded to. SIGTERM waits for this to reach zero.
   std::atomic<std::size_t> active_requests{0};
 };
 

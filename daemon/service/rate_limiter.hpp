@@ -12,7 +12,7 @@
 namespace pwsvc::daemon {
 
 // Token buckets keyed by client id (API key name, peer uid or address) and by
-// a hash of the verify `subject`, so the table never holds user names.
+// a hash of the verify `subject`, so the table never contains user names.
 // Thread-safe. The tables are pruned when they grow past a fixed size.
 class RateLimiter {
  public:

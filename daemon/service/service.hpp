@@ -57,7 +57,7 @@ class Service {
   Response policy_response(const ServiceState& state) const;
   Response metrics_response() const;
 
-  // Queues `work` on the pool with `memory` reserved; answers 503 at once
+  // Queues `work` on the pool with `memory` reserved, and responds 503 at once
   // when it cannot start in time.
   void submit(const Request& request, const ServiceState& state, std::uint64_t memory,
               std::function<Response()> work, const Completion& done);

@@ -15,7 +15,7 @@ namespace pwsvc::daemon {
 
 using Clock = std::chrono::steady_clock;
 
-// Why a job was not queued.
+// Admission: the outcome of submitting a job, and the reason when it was not queued.
 enum class Admission {
   accepted,
   too_large,    // the job alone needs more memory than the whole budget
