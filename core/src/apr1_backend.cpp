@@ -35,7 +35,7 @@ class Apr1Backend final : public Backend {
  public:
   bool recognizes(std::string_view stored) const override { return stored.starts_with(k_prefix); }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth /*depth*/) const override {
     const auto fields = split(stored.substr(k_prefix.size()), '$');
     if (fields.size() != 2) {
       return malformed("expected $apr1$<salt>$<checksum>");

@@ -335,20 +335,22 @@ Result<void> check_costs(const CostParams& costs) {
   return {};
 }
 
-Result<std::vector<unsigned char>> decode_field(std::string_view field, std::string_view name,
-                                                std::size_t min_size) {
+// Checks a salt or tag field and returns its size, decoding it into `bytes`
+// when they are kept.
+Result<std::size_t> read_field(std::string_view field, std::string_view name,
+                               std::size_t min_size, std::vector<unsigned char>* bytes) {
   if (field.ends_with('=')) {
     return malformed(std::string(name) + " ends with '=' padding, which PHC strings do not use");
   }
-  auto bytes = decode_base64(field, Base64::unpadded);
-  if (!bytes) {
+  const auto size = read_base64(field, Base64::unpadded, bytes);
+  if (!size) {
     return malformed(std::string(name) + " is not valid unpadded base64");
   }
-  if (bytes->size() < min_size) {
-    return malformed(std::string(name) + " is " + std::to_string(bytes->size()) +
+  if (*size < min_size) {
+    return malformed(std::string(name) + " is " + std::to_string(*size) +
                      " bytes long; the minimum is " + std::to_string(min_size));
   }
-  return std::move(*bytes);
+  return *size;
 }
 
 void fill_costs(ParsedHash& parsed, const CostParams& costs) {
@@ -374,7 +376,7 @@ Result<void> check_field_count(std::size_t count) {
 
 // Splits `$variant$[v=N$]params$salt$tag` into its fields. A missing v=
 // means version 16, as libargon2's decoder reads it.
-Result<ParsedHash> parse_phc(std::string_view phc) {
+Result<ParsedHash> parse_phc(std::string_view phc, ParseDepth depth) {
   std::vector<std::string_view> fields = split(phc, '$');
   ParsedHash parsed;
   auto algorithm = parse_variant(fields.size() > 1 ? fields[1] : std::string_view{});
@@ -406,18 +408,17 @@ Result<ParsedHash> parse_phc(std::string_view phc) {
   }
   fill_costs(parsed, *costs);
 
-  auto salt = decode_field(fields[next + 1], "salt", k_min_salt_bytes);
+  const bool keep = depth == ParseDepth::full;
+  auto salt = read_field(fields[next + 1], "salt", k_min_salt_bytes, keep ? &parsed.salt : nullptr);
   if (!salt) {
     return tl::unexpected(salt.error());
   }
-  auto tag = decode_field(fields[next + 2], "tag", k_min_tag_bytes);
+  auto tag = read_field(fields[next + 2], "tag", k_min_tag_bytes, keep ? &parsed.digest : nullptr);
   if (!tag) {
     return tl::unexpected(tag.error());
   }
-  parsed.salt = std::move(*salt);
-  parsed.digest = std::move(*tag);
-  parsed.salt_size = parsed.salt.size();
-  parsed.digest_size = parsed.digest.size();
+  parsed.salt_size = *salt;
+  parsed.digest_size = *tag;
   return parsed;
 }
 
@@ -481,11 +482,11 @@ class Argon2Backend final : public Backend {
            equals_ignoring_case(stored.substr(0, k_phc_prefix.size()), k_phc_prefix);
   }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth depth) const override {
     const bool django = stored.starts_with(k_django_prefix);
     // Django stores "argon2" followed by the PHC string, whose leading '$'
     // is the prefix's last character.
-    auto parsed = parse_phc(django ? stored.substr(k_django_prefix.size() - 1) : stored);
+    auto parsed = parse_phc(django ? stored.substr(k_django_prefix.size() - 1) : stored, depth);
     if (!parsed) {
       return parsed;
     }

@@ -11,6 +11,13 @@
 
 namespace pwsvc {
 
+// How much of a stored hash parse() keeps. Bulk audits never verify, so they
+// skip the constant-time decoding of salts and digests and only check them.
+enum class ParseDepth {
+  full,    // decoded salt and digest bytes, ready for verify()
+  fields,  // every field checked and measured, no bytes kept
+};
+
 // One family of stored-hash formats. Implementations are stateless and
 // thread-safe.
 class Backend {
@@ -23,7 +30,8 @@ class Backend {
 
   // Takes `stored` apart without any key derivation. Fails with
   // malformed_hash or unsupported and a message naming the bad field.
-  virtual Result<ParsedHash> parse(std::string_view stored) const = 0;
+  virtual Result<ParsedHash> parse(std::string_view stored,
+                                   ParseDepth depth = ParseDepth::full) const = 0;
 
   // Runs the key derivation for a hash that parse() accepted and that passed
   // the limits, and compares in constant time.

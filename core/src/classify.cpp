@@ -74,7 +74,7 @@ Classification Engine::classify(std::string_view stored) const {
   if (backend == nullptr) {
     return unparsed(Verdict::unknown, stored);
   }
-  auto parsed = backend->parse(stored);
+  auto parsed = backend->parse(stored, ParseDepth::fields);
   if (!parsed) {
     const bool unsupported = parsed.error().code == ErrorCode::unsupported;
     return unparsed(unsupported ? Verdict::unknown : Verdict::invalid, stored);

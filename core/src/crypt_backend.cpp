@@ -573,7 +573,7 @@ class CryptBackend final : public Backend {
     return is_bcrypt_prefix(stored);
   }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth /*depth*/) const override {
     if (is_bcrypt_prefix(stored)) return parse_bcrypt(stored);
     if (stored.starts_with("$y$")) return parse_yescrypt(stored);
     if (stored.starts_with("$7$")) return parse_scrypt_crypt(stored);

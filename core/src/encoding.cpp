@@ -1,6 +1,8 @@
 // Strict text codecs built on libsodium's constant-time base64 and hex.
 #include "encoding.hpp"
 
+#include <array>
+
 #include <sodium.h>
 
 namespace pwsvc {
@@ -60,6 +62,74 @@ std::optional<std::vector<unsigned char>> decode_base64(std::string_view text, B
   }
   bytes.resize(length);
   return bytes;
+}
+
+namespace {
+
+constexpr unsigned char k_not_base64 = 0xff;
+
+// Maps each character to its 6-bit value in `variant`'s alphabet.
+constexpr std::array<unsigned char, 256> base64_table(Base64 variant) {
+  std::array<unsigned char, 256> table{};
+  table.fill(k_not_base64);
+  constexpr std::string_view k_letters =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (std::size_t i = 0; i < k_letters.size(); ++i) {
+    table[static_cast<unsigned char>(k_letters[i])] = static_cast<unsigned char>(i);
+  }
+  table[variant == Base64::ab64 ? '.' : '+'] = 62;
+  table['/'] = 63;
+  return table;
+}
+
+constexpr auto k_standard_table = base64_table(Base64::unpadded);
+constexpr auto k_ab64_table = base64_table(Base64::ab64);
+
+}  // namespace
+
+std::optional<std::size_t> base64_size(std::string_view text, Base64 variant) {
+  if (variant == Base64::padded) {
+    if (text.size() % 4 != 0) {
+      return std::nullopt;
+    }
+    // One '=' follows three characters of data in the last group, two follow two.
+    const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    text.remove_suffix(padding);
+    if (padding != 0 && text.size() % 4 != 4 - padding) {
+      return std::nullopt;
+    }
+  }
+
+  const auto& table = variant == Base64::ab64 ? k_ab64_table : k_standard_table;
+  unsigned char last_value = 0;
+  for (const char c : text) {
+    last_value = table[static_cast<unsigned char>(c)];
+    if (last_value == k_not_base64) {
+      return std::nullopt;
+    }
+  }
+
+  // A lone character in the last group cannot hold a byte, and the bits past
+  // the last byte must be zero so that every byte string has one encoding.
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1 || (tail == 2 && (last_value & 0x0f) != 0) ||
+      (tail == 3 && (last_value & 0x03) != 0)) {
+    return std::nullopt;
+  }
+  return text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1);
+}
+
+std::optional<std::size_t> read_base64(std::string_view text, Base64 variant,
+                                       std::vector<unsigned char>* bytes) {
+  if (bytes == nullptr) {
+    return base64_size(text, variant);
+  }
+  auto decoded = decode_base64(text, variant);
+  if (!decoded) {
+    return std::nullopt;
+  }
+  *bytes = std::move(*decoded);
+  return bytes->size();
 }
 
 std::string encode_base64(ByteView bytes, Base64 variant) {

@@ -26,6 +26,16 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text);
 std::optional<std::vector<unsigned char>> decode_base64(std::string_view text, Base64 variant);
 std::string encode_base64(ByteView bytes, Base64 variant);
 
+// Returns the decoded size of `text`, accepting exactly what decode_base64
+// accepts, without decoding. It looks each character up in a table, which is
+// fast but not constant-time: use it only where nothing is verified.
+std::optional<std::size_t> base64_size(std::string_view text, Base64 variant);
+
+// Checks a salt or digest field and returns its decoded size. Decodes into
+// `bytes` when it is given, and only checks the field otherwise.
+std::optional<std::size_t> read_base64(std::string_view text, Base64 variant,
+                                       std::vector<unsigned char>* bytes);
+
 // Decodes lowercase or uppercase hex with an even number of digits.
 std::optional<std::vector<unsigned char>> decode_hex(std::string_view text);
 std::string encode_hex(ByteView bytes);

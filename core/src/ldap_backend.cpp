@@ -19,50 +19,57 @@ constexpr std::size_t k_sha1_bytes = 20;
 // was cut short but still decodes to a few bytes past the digest.
 constexpr std::size_t k_min_salt_bytes = 4;
 
+// Splits the decoded value into digest and salt; `decoded` is empty when
+// parse() keeps no bytes, and `size` is its length either way.
 ParsedHash make_parsed(std::string_view stored, Algorithm algorithm,
-                       std::vector<unsigned char> decoded) {
+                       std::vector<unsigned char> decoded, std::size_t size) {
   ParsedHash parsed;
   parsed.algorithm = algorithm;
   parsed.format = Format::ldap;
   parsed.encoded = std::string(stored);
-  parsed.salt.assign(decoded.begin() + k_sha1_bytes, decoded.end());
-  decoded.resize(k_sha1_bytes);
-  parsed.digest = std::move(decoded);
-  parsed.salt_size = parsed.salt.size();
-  parsed.digest_size = parsed.digest.size();
+  if (!decoded.empty()) {
+    parsed.salt.assign(decoded.begin() + k_sha1_bytes, decoded.end());
+    decoded.resize(k_sha1_bytes);
+    parsed.digest = std::move(decoded);
+  }
+  parsed.salt_size = size - k_sha1_bytes;
+  parsed.digest_size = k_sha1_bytes;
   return parsed;
 }
 
-Result<ParsedHash> parse_sha(std::string_view stored) {
-  auto decoded = decode_base64(stored.substr(k_sha_prefix.size()), Base64::padded);
-  if (!decoded) {
+Result<ParsedHash> parse_sha(std::string_view stored, ParseDepth depth) {
+  std::vector<unsigned char> decoded;
+  const auto size = read_base64(stored.substr(k_sha_prefix.size()), Base64::padded,
+                                depth == ParseDepth::full ? &decoded : nullptr);
+  if (!size) {
     return fail(ErrorCode::malformed_hash, "{SHA} hash: digest is not valid padded base64");
   }
-  if (decoded->size() != k_sha1_bytes) {
-    return fail(ErrorCode::malformed_hash, "{SHA} hash: digest is " +
-                                               std::to_string(decoded->size()) +
+  if (*size != k_sha1_bytes) {
+    return fail(ErrorCode::malformed_hash, "{SHA} hash: digest is " + std::to_string(*size) +
                                                " bytes; SHA-1 needs exactly 20");
   }
-  return make_parsed(stored, Algorithm::ldap_sha1, std::move(*decoded));
+  return make_parsed(stored, Algorithm::ldap_sha1, std::move(decoded), *size);
 }
 
 // {SSHA} is base64(SHA-1(password + salt) + salt).
-Result<ParsedHash> parse_ssha(std::string_view stored) {
-  auto decoded = decode_base64(stored.substr(k_ssha_prefix.size()), Base64::padded);
-  if (!decoded) {
+Result<ParsedHash> parse_ssha(std::string_view stored, ParseDepth depth) {
+  std::vector<unsigned char> decoded;
+  const auto size = read_base64(stored.substr(k_ssha_prefix.size()), Base64::padded,
+                                depth == ParseDepth::full ? &decoded : nullptr);
+  if (!size) {
     return fail(ErrorCode::malformed_hash, "{SSHA} hash: value is not valid padded base64");
   }
-  if (decoded->size() == k_sha1_bytes) {
+  if (*size == k_sha1_bytes) {
     return fail(ErrorCode::malformed_hash,
                 "{SSHA} hash: value decodes to 20 bytes, a SHA-1 digest with no salt (an "
                 "unsalted hash is written {SHA})");
   }
-  if (decoded->size() < k_sha1_bytes + k_min_salt_bytes) {
+  if (*size < k_sha1_bytes + k_min_salt_bytes) {
     return fail(ErrorCode::malformed_hash,
-                "{SSHA} hash: value decodes to " + std::to_string(decoded->size()) +
+                "{SSHA} hash: value decodes to " + std::to_string(*size) +
                     " bytes; it needs the 20-byte SHA-1 digest and at least 4 salt bytes");
   }
-  return make_parsed(stored, Algorithm::ldap_ssha1, std::move(*decoded));
+  return make_parsed(stored, Algorithm::ldap_ssha1, std::move(decoded), *size);
 }
 
 // Computes SHA-1(password + salt) without copying the password.
@@ -93,11 +100,11 @@ class LdapBackend final : public Backend {
     return stored.starts_with(k_sha_prefix) || stored.starts_with(k_ssha_prefix);
   }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth depth) const override {
     if (stored.starts_with(k_sha_prefix)) {
-      return parse_sha(stored);
+      return parse_sha(stored, depth);
     }
-    return parse_ssha(stored);
+    return parse_ssha(stored, depth);
   }
 
   Result<bool> verify(const ParsedHash& parsed, ByteView password) const override {

@@ -77,29 +77,31 @@ Result<std::uint64_t> parse_rounds(std::string_view text, std::string_view conte
   return *value;
 }
 
+// Fills everything but the salt and checksum, which the formats store
+// differently. The checksum always has the digest's full size.
 ParsedHash make_parsed(std::string_view stored, Format format, const Digest& digest,
-                       std::uint64_t rounds, std::vector<unsigned char> salt,
-                       std::vector<unsigned char> checksum) {
+                       std::uint64_t rounds) {
   ParsedHash parsed;
   parsed.algorithm = digest.algorithm;
   parsed.format = format;
   parsed.encoded = std::string(stored);
   parsed.cost.iterations = rounds;
   parsed.params = {{"rounds", std::to_string(rounds)}};
-  parsed.salt_size = salt.size();
-  parsed.digest_size = checksum.size();
-  parsed.salt = std::move(salt);
-  parsed.digest = std::move(checksum);
+  parsed.digest_size = digest.size;
   return parsed;
 }
 
-std::vector<unsigned char> literal_bytes(std::string_view text) {
-  return {text.begin(), text.end()};
+// Django and Werkzeug use the salt's text itself as the salt bytes.
+void set_literal_salt(ParsedHash& parsed, std::string_view text, ParseDepth depth) {
+  if (depth == ParseDepth::full) {
+    parsed.salt.assign(text.begin(), text.end());
+  }
+  parsed.salt_size = text.size();
 }
 
 // passlib: $pbkdf2$ROUNDS$SALT$HASH (SHA-1) or $pbkdf2-<digest>$ROUNDS$SALT$HASH,
 // salt and hash in passlib's adapted base64.
-Result<ParsedHash> parse_passlib(std::string_view stored) {
+Result<ParsedHash> parse_passlib(std::string_view stored, ParseDepth depth) {
   constexpr std::string_view context = "passlib pbkdf2 hash";
   const auto fields = split(stored, '$');
   const std::string_view ident = fields[1];
@@ -126,34 +128,36 @@ Result<ParsedHash> parse_passlib(std::string_view stored) {
   if (!rounds) {
     return tl::unexpected(rounds.error());
   }
-  auto salt = decode_base64(fields[3], Base64::ab64);
-  if (!salt) {
+  ParsedHash parsed = make_parsed(stored, Format::passlib, *digest, *rounds);
+  const bool keep = depth == ParseDepth::full;
+  const auto salt_size = read_base64(fields[3], Base64::ab64, keep ? &parsed.salt : nullptr);
+  if (!salt_size) {
     return fail(ErrorCode::malformed_hash,
                 std::string(context) + ": salt is not valid passlib adapted base64");
   }
-  if (salt->size() > k_max_salt_bytes) {
+  if (*salt_size > k_max_salt_bytes) {
     return fail(ErrorCode::malformed_hash, std::string(context) + ": salt is " +
-                                               std::to_string(salt->size()) +
+                                               std::to_string(*salt_size) +
                                                " bytes; the maximum is 1024");
   }
-  auto checksum = decode_base64(fields[4], Base64::ab64);
-  if (!checksum) {
+  const auto checksum_size = read_base64(fields[4], Base64::ab64, keep ? &parsed.digest : nullptr);
+  if (!checksum_size) {
     return fail(ErrorCode::malformed_hash,
                 std::string(context) + ": checksum is not valid passlib adapted base64");
   }
-  if (checksum->size() != digest->size) {
+  if (*checksum_size != digest->size) {
     return fail(ErrorCode::malformed_hash,
-                std::string(context) + ": checksum is " + std::to_string(checksum->size()) +
+                std::string(context) + ": checksum is " + std::to_string(*checksum_size) +
                     " bytes; " + std::string(digest->name) + " needs exactly " +
                     std::to_string(digest->size));
   }
-  return make_parsed(stored, Format::passlib, *digest, *rounds, std::move(*salt),
-                     std::move(*checksum));
+  parsed.salt_size = *salt_size;
+  return parsed;
 }
 
 // Django: pbkdf2_<digest>$ITERATIONS$SALT$HASH. The salt is used as its ASCII
 // text, and the hash is padded standard base64 of the full digest.
-Result<ParsedHash> parse_django(std::string_view stored) {
+Result<ParsedHash> parse_django(std::string_view stored, ParseDepth depth) {
   constexpr std::string_view context = "Django pbkdf2 hash";
   const auto fields = split(stored, '$');
   const std::string_view name = fields[0].substr(7);
@@ -182,19 +186,21 @@ Result<ParsedHash> parse_django(std::string_view stored) {
   if (fields[3].empty()) {
     return fail(ErrorCode::malformed_hash, std::string(context) + ": hash field is empty");
   }
-  auto checksum = decode_base64(fields[3], Base64::padded);
-  if (!checksum) {
+  ParsedHash parsed = make_parsed(stored, Format::django, *digest, *rounds);
+  const auto checksum_size = read_base64(fields[3], Base64::padded,
+                                         depth == ParseDepth::full ? &parsed.digest : nullptr);
+  if (!checksum_size) {
     return fail(ErrorCode::malformed_hash,
                 std::string(context) + ": hash is not valid padded base64");
   }
-  if (checksum->size() != digest->size) {
+  if (*checksum_size != digest->size) {
     return fail(ErrorCode::malformed_hash,
-                std::string(context) + ": hash is " + std::to_string(checksum->size()) +
+                std::string(context) + ": hash is " + std::to_string(*checksum_size) +
                     " bytes; " + std::string(digest->name) + " needs exactly " +
                     std::to_string(digest->size));
   }
-  return make_parsed(stored, Format::django, *digest, *rounds, literal_bytes(fields[2]),
-                     std::move(*checksum));
+  set_literal_salt(parsed, fields[2], depth);
+  return parsed;
 }
 
 bool is_lowercase_hex(std::string_view text) {
@@ -208,7 +214,7 @@ bool is_lowercase_hex(std::string_view text) {
 
 // Werkzeug: pbkdf2:<digest>:ITERATIONS$SALT$HEX. The salt is used as its text,
 // and the hash is lowercase hex of the full digest, as Werkzeug compares it.
-Result<ParsedHash> parse_werkzeug(std::string_view stored) {
+Result<ParsedHash> parse_werkzeug(std::string_view stored, ParseDepth depth) {
   constexpr std::string_view context = "Werkzeug pbkdf2 hash";
   const auto fields = split(stored, '$');
   const auto method = split(fields[0], ':');
@@ -247,12 +253,16 @@ Result<ParsedHash> parse_werkzeug(std::string_view stored) {
                 std::string(context) + ": hash is not " + std::to_string(2 * digest.size) +
                     " lowercase hex digits, the full " + std::string(digest.name) + " output");
   }
-  auto checksum = decode_hex(hex);
-  if (!checksum) {
-    return fail(ErrorCode::malformed_hash, std::string(context) + ": hash is not valid hex");
+  ParsedHash parsed = make_parsed(stored, Format::werkzeug, digest, *rounds);
+  if (depth == ParseDepth::full) {
+    auto checksum = decode_hex(hex);
+    if (!checksum) {
+      return fail(ErrorCode::malformed_hash, std::string(context) + ": hash is not valid hex");
+    }
+    parsed.digest = std::move(*checksum);
   }
-  return make_parsed(stored, Format::werkzeug, digest, *rounds, literal_bytes(fields[1]),
-                     std::move(*checksum));
+  set_literal_salt(parsed, fields[1], depth);
+  return parsed;
 }
 
 // OpenSSL reads nothing through a pointer paired with length 0, but an
@@ -292,14 +302,14 @@ class Pbkdf2Backend final : public Backend {
            stored.starts_with("pbkdf2$");
   }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth depth) const override {
     if (stored.starts_with("$pbkdf2")) {
-      return parse_passlib(stored);
+      return parse_passlib(stored, depth);
     }
     if (stored.starts_with("pbkdf2_")) {
-      return parse_django(stored);
+      return parse_django(stored, depth);
     }
-    return parse_werkzeug(stored);
+    return parse_werkzeug(stored, depth);
   }
 
   Result<bool> verify(const ParsedHash& parsed, ByteView password) const override {

@@ -123,7 +123,7 @@ class ScryptBackend final : public Backend {
     return stored.starts_with(k_prefix);
   }
 
-  Result<ParsedHash> parse(std::string_view stored) const override {
+  Result<ParsedHash> parse(std::string_view stored, ParseDepth depth) const override {
     const auto fields = split(stored, '$');  // "", "scrypt", params, salt, checksum
     if (fields.size() != 5) {
       return fail(ErrorCode::malformed_hash,
@@ -134,26 +134,31 @@ class ScryptBackend final : public Backend {
     if (!params) {
       return tl::unexpected(params.error());
     }
-    auto salt = decode_base64(fields[3], Base64::unpadded);
-    if (!salt) {
+    ParsedHash parsed = make_parsed(stored, *params);
+    const bool keep = depth == ParseDepth::full;
+    const auto salt_size = read_base64(fields[3], Base64::unpadded, keep ? &parsed.salt : nullptr);
+    if (!salt_size) {
       return fail(ErrorCode::malformed_hash, "scrypt hash: salt is not valid unpadded base64");
     }
-    if (salt->size() > k_max_salt_bytes) {
+    if (*salt_size > k_max_salt_bytes) {
       return fail(ErrorCode::malformed_hash, "scrypt hash: salt is " +
-                                                 std::to_string(salt->size()) +
+                                                 std::to_string(*salt_size) +
                                                  " bytes; the maximum is 1024");
     }
-    auto checksum = decode_base64(fields[4], Base64::unpadded);
-    if (!checksum) {
+    const auto checksum_size =
+        read_base64(fields[4], Base64::unpadded, keep ? &parsed.digest : nullptr);
+    if (!checksum_size) {
       return fail(ErrorCode::malformed_hash,
                   "scrypt hash: checksum is not valid unpadded base64");
     }
-    if (checksum->size() != k_checksum_bytes) {
+    if (*checksum_size != k_checksum_bytes) {
       return fail(ErrorCode::malformed_hash, "scrypt hash: checksum is " +
-                                                 std::to_string(checksum->size()) +
+                                                 std::to_string(*checksum_size) +
                                                  " bytes; passlib writes exactly 32");
     }
-    return make_parsed(stored, *params, std::move(*salt), std::move(*checksum));
+    parsed.salt_size = *salt_size;
+    parsed.digest_size = *checksum_size;
+    return parsed;
   }
 
   Result<bool> verify(const ParsedHash& parsed, ByteView password) const override {
@@ -209,9 +214,8 @@ class ScryptBackend final : public Backend {
   }
 
  private:
-  static ParsedHash make_parsed(std::string_view stored, const ScryptParams& params,
-                                std::vector<unsigned char> salt,
-                                std::vector<unsigned char> checksum) {
+  // Fills everything but the salt and checksum.
+  static ParsedHash make_parsed(std::string_view stored, const ScryptParams& params) {
     ParsedHash parsed;
     parsed.algorithm = Algorithm::scrypt;
     parsed.format = Format::passlib;
@@ -223,10 +227,6 @@ class ScryptBackend final : public Backend {
     parsed.params = {{"ln", std::to_string(params.log2_n)},
                      {"r", std::to_string(params.r)},
                      {"p", std::to_string(params.p)}};
-    parsed.salt_size = salt.size();
-    parsed.digest_size = checksum.size();
-    parsed.salt = std::move(salt);
-    parsed.digest = std::move(checksum);
     return parsed;
   }
 

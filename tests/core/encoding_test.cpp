@@ -1,4 +1,7 @@
 // Tests of the strict decimal, base64 and hex codecs.
+#include <random>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "encoding.hpp"
@@ -43,4 +46,48 @@ TEST_CASE("decode_hex: round-trips and rejects odd lengths", "[core][encoding]")
   CHECK(decode_hex("00ABff") == bytes);
   CHECK_FALSE(decode_hex("abc"));
   CHECK_FALSE(decode_hex("zz"));
+}
+
+// base64_size must accept exactly what decode_base64 accepts, or an audit
+// would report a hash as fine that verification then refuses.
+TEST_CASE("base64_size: agrees with decode_base64 on random text", "[core][encoding]") {
+  constexpr std::string_view k_characters =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/.=-_ \n";
+  std::mt19937 random(20261204);
+  std::uniform_int_distribution<std::size_t> pick(0, k_characters.size() - 1);
+  std::uniform_int_distribution<std::size_t> length(0, 12);
+  // Mostly alphabet characters, so that many strings are valid.
+  std::uniform_int_distribution<int> odd_one(0, 9);
+
+  for (int i = 0; i < 200000; ++i) {
+    std::string text(length(random), 'A');
+    for (char& c : text) {
+      c = odd_one(random) == 0 ? k_characters[pick(random)] : k_characters[pick(random) % 64];
+    }
+    for (const Base64 variant : {Base64::padded, Base64::unpadded, Base64::ab64}) {
+      const auto decoded = decode_base64(text, variant);
+      const auto size = base64_size(text, variant);
+      INFO("text '" << text << "', variant " << static_cast<int>(variant));
+      REQUIRE(decoded.has_value() == size.has_value());
+      if (decoded) {
+        REQUIRE(decoded->size() == *size);
+      }
+    }
+  }
+}
+
+TEST_CASE("base64_size: checks padding and trailing bits", "[core][encoding]") {
+  CHECK(base64_size("", Base64::padded) == 0u);
+  CHECK(base64_size("QQ==", Base64::padded) == 1u);
+  CHECK(base64_size("QUI=", Base64::padded) == 2u);
+  CHECK(base64_size("QUJD", Base64::padded) == 3u);
+  CHECK_FALSE(base64_size("QQ=", Base64::padded));
+  CHECK_FALSE(base64_size("QR==", Base64::padded));
+  CHECK_FALSE(base64_size("QUJ=", Base64::padded));
+  CHECK_FALSE(base64_size("====", Base64::padded));
+  CHECK(base64_size("QQ", Base64::unpadded) == 1u);
+  CHECK_FALSE(base64_size("Q", Base64::unpadded));
+  CHECK_FALSE(base64_size("QQ==", Base64::unpadded));
+  CHECK(base64_size("a.b/", Base64::ab64) == 3u);
+  CHECK_FALSE(base64_size("a+b/", Base64::ab64));
 }
