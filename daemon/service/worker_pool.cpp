@@ -35,6 +35,11 @@ Clock::duration WorkerPool::estimated_wait() const {
       std::chrono::duration<double>(rounds * average_seconds_));
 }
 
+Clock::duration WorkerPool::average_run() const {
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(average_seconds_));
+}
+
 Admission WorkerPool::submit(std::uint64_t memory, Clock::time_point deadline, Job job) {
   std::unique_lock lock(mutex_);
   if (stopping_) {
@@ -49,12 +54,17 @@ Admission WorkerPool::submit(std::uint64_t memory, Clock::time_point deadline, J
   if (queue_.size() >= max_queue_) {
     return Admission::queue_full;
   }
-  if (Clock::now() + estimated_wait() > deadline) {
-    return Admission::too_late;
+  const Clock::duration wait = estimated_wait();
+  Clock::time_point latest_start = deadline;
+  if (wait > Clock::duration::zero()) {
+    latest_start = deadline - average_run();
+    if (Clock::now() + wait > latest_start) {
+      return Admission::too_late;
+    }
   }
 
   reserved_ += memory;
-  queue_.push_back({memory, deadline, std::move(job)});
+  queue_.push_back({memory, latest_start, std::move(job)});
   lock.unlock();
   work_ready_.notify_one();
   return Admission::accepted;
@@ -86,7 +96,7 @@ void WorkerPool::run_worker() {
     lock.unlock();
 
     const auto started = Clock::now();
-    const bool in_time = started <= entry.deadline;
+    const bool in_time = started <= entry.latest_start;
     entry.job(in_time);
     finish(entry.memory, in_time ? std::optional(Clock::now() - started) : std::nullopt);
   }

@@ -21,16 +21,20 @@ enum class Admission {
   too_large,    // the job alone needs more memory than the whole budget
   over_budget,  // running and queued jobs already hold too much of the budget
   queue_full,
-  too_late,     // the estimated start time is past the job's deadline
+  too_late,     // the job would have to wait and would then finish after its deadline
   stopping,
 };
 
 // Runs jobs on `threads` threads. Admission reserves each job's memory from
 // the budget until the job finishes, so the memory that running and queued
-// jobs need never exceeds the budget. Thread-safe.
+// jobs need never exceeds the budget. A job that has to wait for a worker is
+// queued and started only while the recent average run time says it will
+// finish by its deadline; a job that finds a worker free always runs, so a
+// deadline shorter than one run does not reject everything. Thread-safe.
 class WorkerPool {
  public:
-  // A job gets true when it runs, false when its deadline passed in the queue.
+  // A job gets true when it runs, false when it waited too long to finish by
+  // its deadline.
   using Job = std::function<void(bool started)>;
 
   WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue);
@@ -53,12 +57,13 @@ class WorkerPool {
  private:
   struct Entry {
     std::uint64_t memory;
-    Clock::time_point deadline;
+    Clock::time_point latest_start;
     Job job;
   };
 
   void run_worker();
   Clock::duration estimated_wait() const;
+  Clock::duration average_run() const;
   // Releases a job's memory; `took` is its run time when it ran.
   void finish(std::uint64_t memory, std::optional<Clock::duration> took);
 

@@ -1,0 +1,101 @@
+// Tests of WorkerPool admission: memory budget, queue limit and deadlines.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "worker_pool.hpp"
+
+using namespace pwsvc::daemon;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t k_mib = 1024 * 1024;
+
+// A job that blocks its worker until the test releases it.
+struct Blocker {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+
+  WorkerPool::Job job() {
+    return [released = released](bool) { released.wait(); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("worker pool: an idle pool runs a job longer than its deadline", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 8);
+  std::promise<bool> started;
+
+  const auto admission = pool.submit(k_mib, Clock::now() + 1ms,
+                                     [&](bool in_time) { started.set_value(in_time); });
+
+  REQUIRE(admission == Admission::accepted);
+  CHECK(started.get_future().get());
+}
+
+TEST_CASE("worker pool: a waiting job that would finish late is rejected", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 8);
+  Blocker blocker;
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+
+  // The first estimate of a run is 50 ms, so a queued job needs about 100 ms.
+  CHECK(pool.submit(k_mib, Clock::now() + 60ms, [](bool) {}) == Admission::too_late);
+  CHECK(pool.submit(k_mib, Clock::now() + 5s, [](bool) {}) == Admission::accepted);
+
+  blocker.release.set_value();
+  pool.drain();
+}
+
+TEST_CASE("worker pool: a job past its latest start is not run", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 8);
+  Blocker blocker;
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+  std::promise<bool> started;
+
+  // Admitted: 50 ms of estimated wait plus a 50 ms run fit in 300 ms. The
+  // first job then holds the worker past the latest start of 250 ms.
+  const auto admission = pool.submit(k_mib, Clock::now() + 300ms,
+                                     [&](bool in_time) { started.set_value(in_time); });
+  REQUIRE(admission == Admission::accepted);
+  std::this_thread::sleep_for(400ms);
+  blocker.release.set_value();
+
+  CHECK_FALSE(started.get_future().get());
+  pool.drain();
+}
+
+TEST_CASE("worker pool: queued jobs reserve the memory budget", "[daemon][pool]") {
+  WorkerPool pool(1, 10 * k_mib, 8);
+  Blocker blocker;
+  REQUIRE(pool.submit(6 * k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+
+  CHECK(pool.submit(11 * k_mib, Clock::now() + 10s, [](bool) {}) == Admission::too_large);
+  CHECK(pool.submit(5 * k_mib, Clock::now() + 10s, [](bool) {}) == Admission::over_budget);
+  CHECK(pool.submit(4 * k_mib, Clock::now() + 10s, [](bool) {}) == Admission::accepted);
+  CHECK(pool.reserved_memory() == 10 * k_mib);
+
+  blocker.release.set_value();
+  pool.drain();
+  CHECK(pool.reserved_memory() == 0);
+}
+
+TEST_CASE("worker pool: a full queue rejects new jobs", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 1);
+  Blocker blocker;
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+  // Wait until the worker has taken the first job off the queue.
+  while (pool.running() == 0) {
+    std::this_thread::sleep_for(1ms);
+  }
+
+  CHECK(pool.submit(k_mib, Clock::now() + 10s, [](bool) {}) == Admission::accepted);
+  CHECK(pool.submit(k_mib, Clock::now() + 10s, [](bool) {}) == Admission::queue_full);
+
+  blocker.release.set_value();
+  pool.drain();
+}
