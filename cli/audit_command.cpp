@@ -288,7 +288,11 @@ int run_audit(AuditOptions& options, const GlobalOptions& global) {
   if (loaded.failure != k_exit_ok) {
     return loaded.failure;
   }
-  const Engine engine(loaded.settings.policy, loaded.settings.limits);
+  auto made = make_engine(loaded.settings);
+  if (!made) {
+    return print_error(made.error().message, exit_code_for(made.error().code));
+  }
+  const Engine engine = std::move(*made);
 
   AuditRun run{engine, options, {}, {}, false, {}, {}, false, 0, 0};
   if (!options.fail_on.empty()) {

@@ -14,9 +14,9 @@
 
 namespace pwsvc::cli {
 
-inline constexpr std::array<Verdict, 7> k_verdicts = {
-    Verdict::ok,     Verdict::weak,    Verdict::legacy, Verdict::over_limit,
-    Verdict::locked, Verdict::invalid, Verdict::unknown};
+inline constexpr std::array<Verdict, 9> k_verdicts = {
+    Verdict::ok,      Verdict::weak,    Verdict::legacy,  Verdict::over_limit, Verdict::locked,
+    Verdict::invalid, Verdict::unknown, Verdict::old_key, Verdict::unpeppered};
 
 // The scheme label of rows whose hash could not be taken from the input.
 inline constexpr std::string_view k_unreadable_scheme = "(unreadable row)";

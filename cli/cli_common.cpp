@@ -52,6 +52,7 @@ int exit_code_for(ErrorCode code) {
       return k_exit_usage;
     case ErrorCode::resource_exhausted:
     case ErrorCode::unavailable:
+    case ErrorCode::missing_key:
     case ErrorCode::internal:
       return k_exit_internal;
   }

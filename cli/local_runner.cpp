@@ -11,7 +11,7 @@ namespace {
 
 class LocalRunner final : public Runner {
  public:
-  explicit LocalRunner(const Settings& settings) : engine_(settings.policy, settings.limits) {}
+  explicit LocalRunner(Engine engine) : engine_(std::move(engine)) {}
 
   std::size_t max_password_bytes() const override { return engine_.limits().max_password_bytes; }
 
@@ -74,7 +74,11 @@ RunnerChoice make_local_runner(const GlobalOptions& options) {
   if (loaded.failure != k_exit_ok) {
     return {nullptr, loaded.failure};
   }
-  return {std::make_unique<LocalRunner>(loaded.settings), k_exit_ok};
+  auto engine = make_engine(loaded.settings);
+  if (!engine) {
+    return {nullptr, print_error(engine.error().message, exit_code_for(engine.error().code))};
+  }
+  return {std::make_unique<LocalRunner>(std::move(*engine)), k_exit_ok};
 }
 
 RunnerChoice choose_runner(const GlobalOptions& options) {

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "config_reader.hpp"
+#include "toml_guard.hpp"
 
 namespace pwsvc {
 
@@ -190,8 +191,61 @@ void check_policy(Reader& reader, const toml::table& root, const Settings& setti
   reader.issues().push_back(std::move(issue));
 }
 
+void read_pepper(Reader& reader, const toml::table& table, Settings& settings) {
+  reader.reject_unknown(table, "pepper", {"keyring", "mode", "required"});
+  if (const toml::node* node = table.get("keyring")) {
+    const auto path = node->value<std::string>();
+    if (!path || path->empty()) {
+      reader.add(*node, "pepper.keyring", "must be the path of a keyring file");
+    } else {
+      settings.pepper.keyring = *path;
+    }
+  }
+  if (const toml::node* node = table.get("mode")) {
+    const auto mode = node->value<std::string>();
+    if (mode == "encrypt") {
+      settings.policy.pepper_mode = PepperMode::encrypt;
+    } else if (mode == "hmac") {
+      settings.policy.pepper_mode = PepperMode::hmac;
+    } else {
+      reader.add(*node, "pepper.mode", "must be \"encrypt\" or \"hmac\"");
+    }
+  }
+  if (const toml::node* node = table.get("required")) {
+    const auto flag = node->value<bool>();
+    if (!node->is_boolean() || !flag) {
+      reader.add(*node, "pepper.required", "must be true or false");
+    } else {
+      settings.policy.pepper_required = *flag;
+    }
+  }
+}
+
+// HMAC mode names the key in the PHC keyid parameter, which only Argon2 has.
+void check_pepper_mode(Reader& reader, const toml::table& root, const Settings& settings) {
+  const Algorithm algorithm = settings.policy.algorithm;
+  if (settings.policy.pepper_mode != PepperMode::hmac || algorithm == Algorithm::argon2id ||
+      algorithm == Algorithm::argon2i) {
+    return;
+  }
+  const toml::node* node = root.at_path("pepper.mode").node();
+  ConfigIssue issue{"pepper.mode", 0, 0,
+                    "\"hmac\" works only when policy.algorithm is argon2id or argon2i, not " +
+                        std::string(algorithm_name(algorithm)) + "; use \"encrypt\""};
+  if (node != nullptr) {
+    issue.line = node->source().begin.line;
+    issue.column = node->source().begin.column;
+  }
+  reader.issues().push_back(std::move(issue));
+}
+
 void read_root(Reader& reader, const toml::table& root, Settings& settings) {
-  reader.reject_unknown(root, "", {"policy", "limits", "logging", "daemon"});
+  reader.reject_unknown(root, "", {"policy", "limits", "logging", "daemon", "pepper"});
+  if (const toml::node* node = root.get("pepper")) {
+    if (const toml::table* table = subtable(reader, *node, "pepper")) {
+      read_pepper(reader, *table, settings);
+    }
+  }
   if (const toml::node* node = root.get("policy")) {
     if (const toml::table* table = subtable(reader, *node, "policy")) {
       read_policy(reader, *table, settings.policy);
@@ -217,6 +271,9 @@ void read_root(Reader& reader, const toml::table& root, Settings& settings) {
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
+  if (auto unsafe = config_internal::find_unsafe_character(text)) {
+    return tl::unexpected(std::vector<ConfigIssue>{std::move(*unsafe)});
+  }
   toml::table root;
   try {
     root = toml::parse(text);
@@ -231,6 +288,7 @@ ConfigResult parse_config(std::string_view text) {
   read_root(reader, root, settings);
   if (reader.issues().empty()) {
     check_policy(reader, root, settings);
+    check_pepper_mode(reader, root, settings);
   }
   if (!reader.issues().empty()) {
     auto& issues = reader.issues();

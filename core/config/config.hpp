@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <filesystem>
 #include <string>
@@ -12,6 +13,8 @@
 
 #include <tl/expected.hpp>
 
+#include "pwsvc/engine.hpp"
+#include "pwsvc/keyring.hpp"
 #include "pwsvc/policy.hpp"
 
 namespace pwsvc {
@@ -60,12 +63,18 @@ struct DaemonSettings {
   RateLimitSettings rate_limit;
 };
 
+// The [pepper] table's source of keys; mode and required live in Policy.
+struct PepperSettings {
+  std::string keyring;  // path of the key file; empty: see load_keyring()
+};
+
 // Everything a pwsvc.toml file sets.
 struct Settings {
   Policy policy;
   Limits limits;
   LoggingSettings logging;
   DaemonSettings daemon;
+  PepperSettings pepper;
 };
 
 // Parses a size such as "1GiB", "512MiB", "64KiB" or a plain number of
@@ -95,5 +104,17 @@ ConfigResult load_config(const std::filesystem::path& path);
 std::string format_issue(const ConfigIssue& issue, std::string_view file);
 
 std::string_view log_level_name(LogLevel level);
+
+// The systemd credential name that load_keyring() looks for.
+inline constexpr std::string_view k_keyring_credential = "pwsvc-keyring";
+
+// Loads the keyring from pepper.keyring, else from the systemd credential
+// $CREDENTIALS_DIRECTORY/pwsvc-keyring, else from the keyring text in
+// $PWSVC_KEYRING. Returns null when none is configured; fails when the
+// policy requires a pepper and there is no keyring.
+Result<std::shared_ptr<const Keyring>> load_keyring(const Settings& settings);
+
+// Builds the engine for `settings`, with its keyring.
+Result<Engine> make_engine(const Settings& settings);
 
 }  // namespace pwsvc

@@ -13,6 +13,7 @@
 
 #include "backend.hpp"
 #include "encoding.hpp"
+#include "pepper.hpp"
 
 namespace pwsvc {
 
@@ -259,15 +260,28 @@ struct CostParams {
   std::optional<std::uint64_t> m;
   std::optional<std::uint64_t> t;
   std::optional<std::uint64_t> p;
+  std::optional<std::string> key_id;  // pwsvc's HMAC pepper mode
 };
 
 // Stores one name=value pair. Values must be strict decimals within the
 // ranges libargon2 accepts: m and t fit uint32, p at most 0xFFFFFF.
 Result<void> store_param(CostParams& costs, std::string_view name, std::string_view value) {
-  if (name == "keyid" || name == "data") {
+  // pwsvc writes keyid for passwords keyed by HMAC under a pepper key; the
+  // Argon2 secret input and associated data (data) are not supported.
+  if (name == "data") {
     return fail(ErrorCode::unsupported,
-                "argon2 hash: the keyid and data parameters (secret key and associated data) are "
-                "not supported");
+                "argon2 hash: the data parameter (associated data) is not supported");
+  }
+  if (name == "keyid") {
+    if (costs.key_id) {
+      return malformed("parameter keyid appears more than once");
+    }
+    auto id = decode_key_id(value);
+    if (!id) {
+      return tl::unexpected(id.error());
+    }
+    costs.key_id = std::move(*id);
+    return {};
   }
 
   std::optional<std::uint64_t>* slot = name == "m"   ? &costs.m
@@ -361,6 +375,10 @@ void fill_costs(ParsedHash& parsed, const CostParams& costs) {
                    {"m", std::to_string(*costs.m)},
                    {"t", std::to_string(*costs.t)},
                    {"p", std::to_string(*costs.p)}};
+  if (costs.key_id) {
+    parsed.key_id = *costs.key_id;
+    parsed.params.emplace_back("keyid", *costs.key_id);
+  }
 }
 
 // Checks that the parameter, salt and tag fields are all present, and no more.

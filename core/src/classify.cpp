@@ -1,6 +1,7 @@
 // Engine::classify: identify's verdict for bulk audits, without reason strings.
 #include "pwsvc/engine.hpp"
 
+#include "pepper.hpp"
 #include "registry.hpp"
 
 namespace pwsvc {
@@ -64,6 +65,21 @@ Classification unparsed(Verdict verdict, std::string_view stored) {
 }  // namespace
 
 Classification Engine::classify(std::string_view stored) const {
+  if (!is_sealed(stored) || stored.size() > limits_.max_hash_length) {
+    return classify_unsealed(stored, {});
+  }
+  auto unsealed = unseal(stored);
+  if (!unsealed) {
+    Classification result;
+    result.verdict = Verdict::invalid;
+    result.family = std::string(k_sealed_prefix);
+    return result;
+  }
+  return classify_unsealed(unsealed->inner, unsealed->key_id);
+}
+
+Classification Engine::classify_unsealed(std::string_view stored,
+                                         std::string_view seal_key) const {
   if (stored.size() > limits_.max_hash_length) {
     return unparsed(Verdict::over_limit, stored);
   }
@@ -85,14 +101,25 @@ Classification Engine::classify(std::string_view stored) const {
   result.format = parsed->format;
   result.verdict = check_limits(*parsed, limits_) ? Verdict::ok : Verdict::over_limit;
 
+  if (!parsed->key_id.empty() && (!keyring_ || !keyring_->contains(parsed->key_id))) {
+    return unparsed(Verdict::invalid, stored);
+  }
+
   const RehashFlags flags = rehash_flags(*parsed, policy_);
-  result.needs_rehash = flags.needs_rehash || result.verdict == Verdict::over_limit;
+  const PepperFinding pepper = check_pepper(seal_key, parsed->key_id);
+  result.needs_rehash =
+      flags.needs_rehash || !pepper.reason.empty() || result.verdict == Verdict::over_limit;
   if (result.verdict == Verdict::ok && policy_.deprecated.contains(parsed->algorithm)) {
     result.verdict = Verdict::legacy;
   } else if (result.verdict == Verdict::ok && flags.below_floor) {
     result.verdict = Verdict::weak;
+  } else if (result.verdict == Verdict::ok) {
+    result.verdict = pepper.verdict;
   }
   result.params = std::move(parsed->params);
+  if (!seal_key.empty()) {
+    result.params.emplace_back("sealed", std::string(seal_key));
+  }
   return result;
 }
 

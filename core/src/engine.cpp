@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include "pepper.hpp"
 #include "registry.hpp"
 
 namespace pwsvc {
@@ -93,8 +94,64 @@ bool is_strength_key(Algorithm algorithm, std::string_view key) {
 
 }  // namespace
 
-Engine::Engine(Policy policy, Limits limits)
-    : policy_(std::move(policy)), limits_(std::move(limits)) {}
+Engine::Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring)
+    : policy_(std::move(policy)), limits_(std::move(limits)), keyring_(std::move(keyring)) {}
+
+Result<ByteView> Engine::pepper_key(std::string_view key_id) const {
+  if (!keyring_) {
+    return fail(ErrorCode::missing_key, "the hash is peppered with key '" + std::string(key_id) +
+                                            "', but no keyring is configured; set "
+                                            "pepper.keyring");
+  }
+  const auto key = keyring_->key(key_id);
+  if (!key) {
+    return fail(ErrorCode::missing_key, "the hash is peppered with key '" + std::string(key_id) +
+                                            "', which the keyring does not have; restore that "
+                                            "key to the keyring");
+  }
+  return *key;
+}
+
+Result<Engine::Unsealed> Engine::unseal(std::string_view stored) const {
+  auto parts = parse_sealed(stored);
+  if (!parts) {
+    return tl::unexpected(parts.error());
+  }
+  auto key = pepper_key(parts->key_id);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  auto inner = open_sealed(*parts, *key);
+  if (!inner) {
+    return tl::unexpected(inner.error());
+  }
+  if (is_sealed(*inner)) {
+    return fail(ErrorCode::malformed_hash, "sealed hash: it contains another sealed hash");
+  }
+  return Unsealed{std::move(*inner), std::move(parts->key_id)};
+}
+
+PepperFinding Engine::check_pepper(std::string_view seal_key, std::string_view hmac_key) const {
+  const std::string_view key_id = seal_key.empty() ? hmac_key : seal_key;
+  if (key_id.empty()) {
+    if (keyring_ && policy_.pepper_required) {
+      return {Verdict::unpeppered,
+              "the hash has no pepper, and the policy requires one (pepper.required)"};
+    }
+    return {};
+  }
+  if (keyring_ && key_id != keyring_->active_id()) {
+    return {Verdict::old_key, "peppered with key '" + std::string(key_id) +
+                                  "'; the active key is '" + keyring_->active_id() + "'"};
+  }
+  const bool sealed = !seal_key.empty();
+  if (keyring_ && sealed != (policy_.pepper_mode == PepperMode::encrypt)) {
+    return {Verdict::ok, std::string("peppered in ") + (sealed ? "encrypt" : "hmac") +
+                             " mode; the policy's pepper.mode is " +
+                             (sealed ? "hmac" : "encrypt")};
+  }
+  return {};
+}
 
 RehashCheck Engine::check_rehash(const ParsedHash& parsed) const {
   RehashCheck check;
@@ -165,7 +222,33 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
     return fail(ErrorCode::internal,
                 "no backend creates " + std::string(algorithm_name(algorithm)) + " hashes");
   }
-  return backend->hash(algorithm, *params, salt, password);
+  if (!keyring_) {
+    return backend->hash(algorithm, *params, salt, password);
+  }
+
+  const std::string& key_id = keyring_->active_id();
+  const ByteView key = *keyring_->key(key_id);
+  if (policy_.pepper_mode == PepperMode::encrypt) {
+    auto inner = backend->hash(algorithm, *params, salt, password);
+    if (!inner) {
+      return inner;
+    }
+    return seal_hash(*inner, key_id, key);
+  }
+
+  // Only Argon2's PHC string has a place to name the key.
+  if (algorithm != Algorithm::argon2id && algorithm != Algorithm::argon2i) {
+    return fail(ErrorCode::invalid_argument,
+                "pepper.mode \"hmac\" works only with argon2id and argon2i, whose hashes name "
+                "the key; use pepper.mode \"encrypt\" to pepper " +
+                    std::string(algorithm_name(algorithm)) + " hashes");
+  }
+  const SecretBytes keyed = hmac_password(key, password);
+  auto stored = backend->hash(algorithm, *params, salt, keyed.view());
+  if (!stored) {
+    return stored;
+  }
+  return add_phc_keyid(*stored, key_id);
 }
 
 Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) const {
@@ -176,13 +259,43 @@ Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) 
                     " (limits.max_password_bytes)");
   }
 
+  if (!is_sealed(stored)) {
+    return verify_unsealed(password, stored, {});
+  }
+  if (stored.size() > limits_.max_hash_length) {
+    return fail(ErrorCode::limit_exceeded, "the stored hash is " + std::to_string(stored.size()) +
+                                               " characters long; the limit is " +
+                                               std::to_string(limits_.max_hash_length) +
+                                               " (limits.max_hash_length)");
+  }
+  auto unsealed = unseal(stored);
+  if (!unsealed) {
+    return tl::unexpected(unsealed.error());
+  }
+  return verify_unsealed(password, unsealed->inner, unsealed->key_id);
+}
+
+Result<VerifyResult> Engine::verify_unsealed(ByteView password, std::string_view stored,
+                                             std::string_view seal_key) const {
   Examined examined = examine(stored, limits_);
   if (examined.error) {
     return tl::unexpected(*examined.error);
   }
 
+  // An HMAC-keyed hash was made from HMAC(key, password), not the password.
   const ParsedHash& parsed = *examined.parsed;
-  auto match = examined.backend->verify(parsed, password);
+  SecretBytes keyed;
+  ByteView input = password;
+  if (!parsed.key_id.empty()) {
+    auto key = pepper_key(parsed.key_id);
+    if (!key) {
+      return tl::unexpected(key.error());
+    }
+    keyed = hmac_password(*key, password);
+    input = keyed.view();
+  }
+
+  auto match = examined.backend->verify(parsed, input);
   if (!match) {
     return tl::unexpected(match.error());
   }
@@ -199,11 +312,30 @@ Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) 
     result.rehash_reasons.push_back("the password is longer than 72 bytes, and bcrypt used only "
                                     "the first 72");
   }
+  if (PepperFinding pepper = check_pepper(seal_key, parsed.key_id); !pepper.reason.empty()) {
+    result.rehash_reasons.push_back(std::move(pepper.reason));
+  }
   result.needs_rehash = !result.rehash_reasons.empty();
   return result;
 }
 
 Identification Engine::identify(std::string_view stored) const {
+  if (!is_sealed(stored) || stored.size() > limits_.max_hash_length) {
+    return identify_unsealed(stored, {});
+  }
+  auto unsealed = unseal(stored);
+  if (!unsealed) {
+    Identification result;
+    result.verdict = Verdict::invalid;
+    result.family = std::string(k_sealed_prefix);
+    result.reasons.push_back(unsealed.error().message);
+    return result;
+  }
+  return identify_unsealed(unsealed->inner, unsealed->key_id);
+}
+
+Identification Engine::identify_unsealed(std::string_view stored,
+                                         std::string_view seal_key) const {
   Examined examined = examine(stored, limits_);
   Identification result;
   result.verdict = examined.verdict;
@@ -217,12 +349,30 @@ Identification Engine::identify(std::string_view stored) const {
     return result;
   }
 
+  if (!seal_key.empty()) {
+    result.parsed->params.emplace_back("sealed", std::string(seal_key));
+  }
+  const std::string& hmac_key = result.parsed->key_id;
+  if (!hmac_key.empty() && result.verdict == Verdict::ok) {
+    if (auto key = pepper_key(hmac_key); !key) {
+      result.verdict = Verdict::invalid;
+      result.reasons.push_back(key.error().message);
+      return result;
+    }
+  }
+
   RehashCheck check = check_rehash(*result.parsed);
+  PepperFinding pepper = check_pepper(seal_key, hmac_key);
+  if (!pepper.reason.empty()) {
+    check.reasons.push_back(std::move(pepper.reason));
+  }
   result.needs_rehash = !check.reasons.empty() || result.verdict == Verdict::over_limit;
   if (result.verdict == Verdict::ok && policy_.deprecated.contains(result.parsed->algorithm)) {
     result.verdict = Verdict::legacy;
   } else if (result.verdict == Verdict::ok && check.below_floor) {
     result.verdict = Verdict::weak;
+  } else if (result.verdict == Verdict::ok) {
+    result.verdict = pepper.verdict;
   }
   result.reasons.insert(result.reasons.end(), check.reasons.begin(), check.reasons.end());
   return result;

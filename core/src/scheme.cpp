@@ -105,6 +105,8 @@ std::string_view verdict_name(Verdict verdict) {
     case Verdict::locked: return "locked";
     case Verdict::invalid: return "invalid";
     case Verdict::unknown: return "unknown";
+    case Verdict::old_key: return "old-key";
+    case Verdict::unpeppered: return "unpeppered";
   }
   return "unknown";
 }
@@ -117,6 +119,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::limit_exceeded: return "limit_exceeded";
     case ErrorCode::resource_exhausted: return "resource_exhausted";
     case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::missing_key: return "missing_key";
     case ErrorCode::internal: return "internal";
   }
   return "internal";

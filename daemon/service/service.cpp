@@ -153,6 +153,10 @@ Response core_error_response(const Error& error, std::string_view request_id) {
     case ErrorCode::unavailable:
       return error_response(503, error_code_name(error.code),
                             "the service is out of resources; retry later", request_id);
+    case ErrorCode::missing_key:
+      // The service's keyring lacks a key its stored hashes use: a deployment
+      // fault, not the client's, and the id is no secret.
+      return error_response(500, error_code_name(error.code), error.message, request_id);
     case ErrorCode::internal:
       break;
   }
@@ -161,7 +165,11 @@ Response core_error_response(const Error& error, std::string_view request_id) {
 }
 
 Result<std::shared_ptr<const ServiceState>> make_service_state(Settings settings) {
-  Engine engine(settings.policy, settings.limits);
+  auto made = make_engine(settings);
+  if (!made) {
+    return tl::unexpected(made.error());
+  }
+  Engine engine = std::move(*made);
   std::array<unsigned char, 32> random{};
   randombytes_buf(random.data(), random.size());
   auto dummy = engine.hash(random);

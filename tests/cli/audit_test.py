@@ -14,7 +14,8 @@ import unittest
 PWSVC = os.environ["PWSVC_BIN"]
 VECTORS = os.environ["PWSVC_VECTORS_DIR"]
 
-VERDICTS = ("ok", "weak", "legacy", "over-limit", "locked", "invalid", "unknown")
+VERDICTS = ("ok", "weak", "legacy", "over-limit", "locked", "invalid", "unknown", "old-key",
+            "unpeppered")
 # Interop schemes that the default policy deprecates, by the vectors' scheme field.
 LEGACY_SCHEMES = {"apr1", "md5crypt", "ldap-sha1", "ldap-ssha", "pbkdf2-sha1-passlib",
                   "django-pbkdf2-sha1"}

@@ -1,4 +1,6 @@
 // Tests of pwsvc.toml parsing: values, unknown keys and error positions.
+#include <cstdlib>
+
 #include <catch2/catch.hpp>
 
 #include "config.hpp"
@@ -101,4 +103,87 @@ TEST_CASE("config: missing file is one issue", "[config]") {
   const auto settings = load_config("/nonexistent/pwsvc.toml");
   REQUIRE_FALSE(settings);
   CHECK(settings.error().size() == 1);
+}
+
+// toml++ 3.3.0 reaches __builtin_unreachable() when it tests these
+// characters as whitespace; parse_config must reject them before toml++ runs.
+TEST_CASE("config: non-ASCII outside strings is an error", "[config]") {
+  const std::vector<std::pair<std::string, std::size_t>> cases = {
+      {"[\xEF\xB3\xBFpolicy]\nalgorithm = \"bcrypt\"\n", 1},
+      {"[policy]\nalgorithm = \"bcrypt\" \xC2\xA7\n", 2},
+      {"s = \"\"\"\\\n\xC2\xA7\"\"\"\n", 2},
+      {"\xCC\xAA", 1},
+  };
+  for (const auto& [text, line] : cases) {
+    INFO("config text: " << text);
+    const auto settings = parse_config(text);
+    REQUIRE_FALSE(settings);
+    REQUIRE(settings.error().size() == 1);
+    CHECK(settings.error()[0].line == line);
+    CHECK_THAT(settings.error()[0].message, Catch::Contains("non-ASCII character"));
+  }
+}
+
+TEST_CASE("config: non-ASCII in strings and comments is read", "[config]") {
+  const auto settings = parse_config(
+      "# Größe der Schlüssel \xEF\xB3\xBF\n"
+      "[daemon]\n"
+      "tls_certificate = '/etc/pwsvc/zertifikat-ä.pem'\n"
+      "tls_private_key = \"\"\"\n/etc/pwsvc/schlüssel.pem\"\"\"\n"
+      "[[daemon.api_keys]]\n"
+      "name = \"Schlüssel \xEF\xB3\xBF\"\n"
+      "hash = \"sha256:" + std::string(64, 'a') + "\"\n");
+  REQUIRE(settings);
+  CHECK(settings->daemon.api_keys.at(0).name == "Schlüssel \xEF\xB3\xBF");
+  CHECK(settings->daemon.tls_certificate == "/etc/pwsvc/zertifikat-ä.pem");
+}
+
+TEST_CASE("config: the pepper table is read", "[config]") {
+  const auto settings = parse_config(R"(
+[pepper]
+keyring = "/etc/pwsvc/keyring"
+mode = "hmac"
+required = true
+)");
+  REQUIRE(settings.has_value());
+  CHECK(settings->pepper.keyring == "/etc/pwsvc/keyring");
+  CHECK(settings->policy.pepper_mode == PepperMode::hmac);
+  CHECK(settings->policy.pepper_required);
+}
+
+TEST_CASE("config: bad pepper settings are errors", "[config]") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"[pepper]\nmode = \"xor\"\n", "pepper.mode"},
+      {"[pepper]\nrequired = \"yes\"\n", "pepper.required"},
+      {"[pepper]\nkeyring = \"\"\n", "pepper.keyring"},
+      {"[pepper]\nkeyfile = \"x\"\n", "pepper.keyfile"},
+      {"[policy]\nalgorithm = \"bcrypt\"\n[pepper]\nmode = \"hmac\"\n", "pepper.mode"},
+  };
+  for (const auto& [text, key] : cases) {
+    CAPTURE(text);
+    const auto settings = parse_config(text);
+    REQUIRE_FALSE(settings.has_value());
+    REQUIRE(settings.error().size() == 1);
+    CHECK(settings.error()[0].key == key);
+  }
+}
+
+TEST_CASE("config: a required pepper needs a keyring", "[config]") {
+  auto settings = parse_config("[pepper]\nrequired = true\n");
+  REQUIRE(settings.has_value());
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  ::unsetenv("PWSVC_KEYRING");
+
+  auto keyring = load_keyring(*settings);
+  REQUIRE_FALSE(keyring.has_value());
+  CHECK_THAT(keyring.error().message, Catch::Contains("no keyring"));
+
+  ::setenv("PWSVC_KEYRING",
+           "active k1\nkey k1 2026-12-01T10:00:00Z AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n",
+           1);
+  keyring = load_keyring(*settings);
+  ::unsetenv("PWSVC_KEYRING");
+  REQUIRE(keyring.has_value());
+  REQUIRE(*keyring != nullptr);
+  CHECK((*keyring)->active_id() == "k1");
 }

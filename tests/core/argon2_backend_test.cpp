@@ -435,8 +435,8 @@ TEST_CASE("argon2 backend: rejects malformed hashes", "[core][argon2]") {
   }
 }
 
-TEST_CASE("argon2 backend: keyid and data are unsupported", "[core][argon2]") {
-  for (const std::string_view extra : {",keyid=a2V5", ",data=ZGF0YQ", ",keyid=a2V5,data=ZGF0YQ"}) {
+TEST_CASE("argon2 backend: data is unsupported", "[core][argon2]") {
+  for (const std::string_view extra : {",data=ZGF0YQ", ",keyid=a2V5,data=ZGF0YQ"}) {
     const std::string stored = with_params("m=256,t=2,p=1" + std::string(extra));
     CAPTURE(stored);
     auto parsed = backend().parse(stored);
@@ -444,6 +444,17 @@ TEST_CASE("argon2 backend: keyid and data are unsupported", "[core][argon2]") {
     CHECK(parsed.error().code == ErrorCode::unsupported);
     CHECK_THAT(parsed.error().message, Catch::Contains("not supported"));
   }
+}
+
+TEST_CASE("argon2 backend: keyid names a pepper key", "[core][argon2]") {
+  // "a2V5" is base64 of "key".
+  auto parsed = backend().parse(with_params("m=256,t=2,p=1,keyid=a2V5"));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->key_id == "key");
+
+  auto bad = backend().parse(with_params("m=256,t=2,p=1,keyid=a2V5IHdpdGggc3BhY2U"));
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == ErrorCode::malformed_hash);
 }
 
 TEST_CASE("argon2 backend: hash then verify", "[core][argon2]") {

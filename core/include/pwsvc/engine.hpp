@@ -1,12 +1,14 @@
 // Engine: hash, verify and identify passwords under one policy and set of limits.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "pwsvc/keyring.hpp"
 #include "pwsvc/policy.hpp"
 #include "pwsvc/result.hpp"
 #include "pwsvc/scheme.hpp"
@@ -23,6 +25,8 @@ enum class Verdict {
   locked,      // an account-locking placeholder such as '*', '!' or '!!'
   invalid,     // a recognised format that does not parse
   unknown,     // no format pwsvc recognises
+  old_key,     // peppered with a key that is no longer the active one
+  unpeppered,  // no pepper, where the policy requires one
 };
 
 std::string_view verdict_name(Verdict verdict);
@@ -66,12 +70,19 @@ struct HashRequest {
   ParamMap params;
 };
 
+// A pepper finding on a stored hash: the verdict it earns and why.
+struct PepperFinding {
+  Verdict verdict = Verdict::ok;  // ok, old_key or unpeppered
+  std::string reason;             // empty when nothing needs a rehash
+};
+
 // Hashes and verifies passwords. Immutable after construction, so one Engine
-// may serve any number of threads at once.
+// may serve any number of threads at once. With a keyring, new hashes are
+// peppered as policy.pepper_mode says, and peppered stored hashes verify.
 class Engine {
  public:
   Engine() = default;
-  Engine(Policy policy, Limits limits);
+  Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring = nullptr);
 
   // Hashes `password` with a fresh salt from libsodium's CSPRNG. Fails with
   // invalid_argument for bad parameters or a password the algorithm cannot
@@ -95,12 +106,26 @@ class Engine {
 
   const Policy& policy() const { return policy_; }
   const Limits& limits() const { return limits_; }
+  const std::shared_ptr<const Keyring>& keyring() const { return keyring_; }
 
  private:
+  struct Unsealed {
+    std::string inner;
+    std::string key_id;
+  };
+
   RehashCheck check_rehash(const ParsedHash& parsed) const;
+  Result<Unsealed> unseal(std::string_view stored) const;
+  Result<ByteView> pepper_key(std::string_view key_id) const;
+  PepperFinding check_pepper(std::string_view seal_key, std::string_view hmac_key) const;
+  Result<VerifyResult> verify_unsealed(ByteView password, std::string_view stored,
+                                       std::string_view seal_key) const;
+  Identification identify_unsealed(std::string_view stored, std::string_view seal_key) const;
+  Classification classify_unsealed(std::string_view stored, std::string_view seal_key) const;
 
   Policy policy_;
   Limits limits_;
+  std::shared_ptr<const Keyring> keyring_;
 };
 
 }  // namespace pwsvc

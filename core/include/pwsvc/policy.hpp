@@ -20,6 +20,12 @@ using ParamMap = std::map<std::string, std::uint64_t>;
 
 // Policy: the algorithm and parameters of new hashes, which are also the
 // floor below which a stored hash of the same algorithm needs a rehash.
+// How new hashes are peppered when a keyring is configured.
+enum class PepperMode {
+  encrypt,  // the finished hash is sealed with XChaCha20-Poly1305 under the active key
+  hmac,     // Argon2 hashes HMAC-SHA256(active key, password) and names the key in keyid
+};
+
 struct Policy {
   Algorithm algorithm = Algorithm::argon2id;
   std::uint32_t salt_bytes = 16;
@@ -28,6 +34,9 @@ struct Policy {
   std::map<Algorithm, ParamMap> params = default_params();
   // Algorithms reported as `legacy`: verified, but always rehashed.
   std::set<Algorithm> deprecated = default_deprecated();
+  PepperMode pepper_mode = PepperMode::encrypt;
+  // Stored hashes without a pepper are reported `unpeppered` and rehashed.
+  bool pepper_required = false;
 
   static std::map<Algorithm, ParamMap> default_params();
   static std::set<Algorithm> default_deprecated();

@@ -17,6 +17,7 @@ enum class ErrorCode {
   limit_exceeded,      // a cost or size above the configured limits
   resource_exhausted,  // out of memory or threads
   unavailable,         // a dependency or service that cannot be reached
+  missing_key,         // a hash peppered with a key id the keyring does not have
   internal,            // a library fault that should not happen
 };
 

@@ -79,6 +79,7 @@ struct ParsedHash {
   std::vector<unsigned char> digest;
   std::size_t salt_size = 0;  // in bytes, also where `salt` stays empty
   std::size_t digest_size = 0;
+  std::string key_id;  // the pepper key of an HMAC-keyed Argon2 hash
 };
 
 }  // namespace pwsvc

@@ -1,0 +1,51 @@
+// Where the keyring comes from: the config file, a systemd credential or the environment.
+#include <cstdlib>
+#include <filesystem>
+
+#include "config.hpp"
+
+namespace pwsvc {
+
+Result<std::shared_ptr<const Keyring>> load_keyring(const Settings& settings) {
+  std::shared_ptr<const Keyring> keyring;
+  if (!settings.pepper.keyring.empty()) {
+    auto loaded = Keyring::load(settings.pepper.keyring);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    keyring = std::move(*loaded);
+  } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+             credentials != nullptr && *credentials != '\0' &&
+             std::filesystem::exists(std::filesystem::path(credentials) / k_keyring_credential)) {
+    auto loaded = Keyring::load(std::filesystem::path(credentials) / k_keyring_credential);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    keyring = std::move(*loaded);
+  } else if (const char* text = std::getenv("PWSVC_KEYRING"); text != nullptr && *text != '\0') {
+    // Lambda passes secrets in the environment; the copy there stays the
+    // platform's to protect.
+    auto parsed = Keyring::parse(text);
+    if (!parsed) {
+      return fail(parsed.error().code, "$PWSVC_KEYRING: " + parsed.error().message);
+    }
+    keyring = std::move(*parsed);
+  }
+
+  if (!keyring && settings.policy.pepper_required) {
+    return fail(ErrorCode::invalid_argument,
+                "pepper.required is true, but no keyring is configured; set pepper.keyring, "
+                "pass the pwsvc-keyring credential or set $PWSVC_KEYRING");
+  }
+  return keyring;
+}
+
+Result<Engine> make_engine(const Settings& settings) {
+  auto keyring = load_keyring(settings);
+  if (!keyring) {
+    return tl::unexpected(keyring.error());
+  }
+  return Engine(settings.policy, settings.limits, std::move(*keyring));
+}
+
+}  // namespace pwsvc

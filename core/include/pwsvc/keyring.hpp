@@ -1,0 +1,85 @@
+// Keyring: the pepper keys, each with an id, of which one is active.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pwsvc/result.hpp"
+#include "pwsvc/secret.hpp"
+
+namespace pwsvc {
+
+// Bytes in one pepper key.
+inline constexpr std::size_t k_pepper_key_bytes = 32;
+
+// What may be shown of a key: never its bytes.
+struct KeyInfo {
+  std::string id;
+  std::string created;  // UTC, as 2026-12-04T22:38:34Z
+  bool active = false;
+};
+
+// Checks a key id: 1 to 8 letters, digits, '-' or '_'. Eight bytes is the
+// most an Argon2 PHC string's keyid parameter may hold.
+Result<void> check_key_id(std::string_view id);
+
+// Keys in one guarded libsodium allocation: locked in memory, read-only
+// after loading, and wiped when the keyring is destroyed. Not copyable; share
+// it through std::shared_ptr<const Keyring>. Thread-safe once built.
+//
+// The text form has one entry per line; '#' starts a comment line:
+//   active ID
+//   key ID CREATED BASE64-OF-32-BYTES
+class Keyring {
+ public:
+  Keyring(const Keyring&) = delete;
+  Keyring& operator=(const Keyring&) = delete;
+  ~Keyring();
+
+  // Parses the text form. Errors name the line and never quote key bytes.
+  static Result<std::shared_ptr<const Keyring>> parse(std::string_view text);
+
+  // Reads `path`, which must be a regular file that neither the group nor
+  // others can read or write.
+  static Result<std::shared_ptr<const Keyring>> load(const std::filesystem::path& path);
+
+  // Returns the key bytes for `id`, or nothing when the keyring lacks it.
+  std::optional<ByteView> key(std::string_view id) const;
+
+  const std::string& active_id() const { return active_id_; }
+  bool contains(std::string_view id) const;
+  std::vector<KeyInfo> list() const;
+
+  // Returns the text form with `extra` added, or with `activate` made the
+  // active key; the result holds key bytes, so it is a SecretBytes.
+  SecretBytes text_with(const KeyInfo* extra, ByteView extra_key,
+                        std::string_view activate) const;
+
+ private:
+  struct Entry {
+    std::string id;
+    std::string created;
+  };
+
+  Keyring() = default;
+
+  std::vector<Entry> entries_;
+  std::string active_id_;
+  unsigned char* keys_ = nullptr;  // entries_.size() * k_pepper_key_bytes, guarded
+};
+
+// Returns the text form of a keyring with the one key `info`, made active.
+SecretBytes new_keyring_text(const KeyInfo& info, ByteView key);
+
+// Generates a new random key.
+SecretBytes generate_pepper_key();
+
+// Returns the current time as a keyring's CREATED field.
+std::string keyring_timestamp();
+
+}  // namespace pwsvc

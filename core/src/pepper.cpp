@@ -1,0 +1,125 @@
+// Peppers: XChaCha20-Poly1305 sealing and HMAC-SHA256 keying, from libsodium.
+#include "pepper.hpp"
+
+#include <vector>
+
+#include <sodium.h>
+
+#include "encoding.hpp"
+#include "pwsvc/keyring.hpp"
+
+namespace pwsvc {
+
+namespace {
+
+constexpr std::string_view k_version_field = "v=1,key=";
+constexpr std::size_t k_nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t k_tag_bytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+Error malformed_seal(std::string message) {
+  return {ErrorCode::malformed_hash, "sealed hash: " + std::move(message)};
+}
+
+}  // namespace
+
+Result<SealedParts> parse_sealed(std::string_view stored) {
+  const std::string_view rest = stored.substr(k_sealed_prefix.size());
+  const std::size_t end = rest.find('$');
+  if (end == std::string_view::npos) {
+    return tl::unexpected(malformed_seal("expected $pwsvc-sealed$v=1,key=ID$PAYLOAD"));
+  }
+
+  const std::string_view params = rest.substr(0, end);
+  if (!params.starts_with(k_version_field)) {
+    return tl::unexpected(malformed_seal("the parameters must read v=1,key=ID"));
+  }
+  const std::string_view id = params.substr(k_version_field.size());
+  if (auto checked = check_key_id(id); !checked) {
+    return tl::unexpected(malformed_seal(checked.error().message));
+  }
+
+  SealedParts parts;
+  parts.key_id = std::string(id);
+  parts.header = stored.substr(0, k_sealed_prefix.size() + end + 1);
+  parts.payload = rest.substr(end + 1);
+  return parts;
+}
+
+std::string seal_hash(std::string_view inner, std::string_view key_id, ByteView key) {
+  const std::string header =
+      std::string(k_sealed_prefix) + std::string(k_version_field) + std::string(key_id) + "$";
+
+  std::vector<unsigned char> payload(k_nonce_bytes + inner.size() + k_tag_bytes);
+  randombytes_buf(payload.data(), k_nonce_bytes);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      payload.data() + k_nonce_bytes, &written, reinterpret_cast<const unsigned char*>(inner.data()),
+      inner.size(), reinterpret_cast<const unsigned char*>(header.data()), header.size(), nullptr,
+      payload.data(), key.data());
+
+  return header + encode_base64(payload, Base64::unpadded);
+}
+
+Result<std::string> open_sealed(const SealedParts& parts, ByteView key) {
+  auto payload = decode_base64(parts.payload, Base64::unpadded);
+  if (!payload) {
+    return tl::unexpected(malformed_seal("the payload is not valid unpadded base64"));
+  }
+  if (payload->size() < k_nonce_bytes + k_tag_bytes) {
+    return tl::unexpected(malformed_seal("the payload is too short to hold a nonce and a tag"));
+  }
+
+  std::string inner(payload->size() - k_nonce_bytes - k_tag_bytes, '\0');
+  unsigned long long length = 0;
+  const int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+      reinterpret_cast<unsigned char*>(inner.data()), &length, nullptr,
+      payload->data() + k_nonce_bytes, payload->size() - k_nonce_bytes,
+      reinterpret_cast<const unsigned char*>(parts.header.data()), parts.header.size(),
+      payload->data(), key.data());
+  if (rc != 0) {
+    return tl::unexpected(malformed_seal("it fails authentication under key '" + parts.key_id +
+                                         "': the hash was altered or sealed under another key "
+                                         "with that id"));
+  }
+  return inner;
+}
+
+SecretBytes hmac_password(ByteView key, ByteView password) {
+  SecretBytes mac(crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, password.data(), password.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof state);
+  return mac;
+}
+
+std::string encode_key_id(std::string_view id) {
+  return encode_base64(as_bytes(id), Base64::unpadded);
+}
+
+Result<std::string> decode_key_id(std::string_view value) {
+  auto bytes = decode_base64(value, Base64::unpadded);
+  if (!bytes) {
+    return fail(ErrorCode::malformed_hash, "argon2 hash: keyid is not valid unpadded base64");
+  }
+  std::string id(bytes->begin(), bytes->end());
+  if (auto checked = check_key_id(id); !checked) {
+    return fail(ErrorCode::malformed_hash,
+                "argon2 hash: keyid is not a pwsvc key id (1 to 8 letters, digits, '-' or '_')");
+  }
+  return id;
+}
+
+std::string add_phc_keyid(std::string_view phc, std::string_view key_id) {
+  // $argon2id$v=19$m=..,t=..,p=..$salt$tag: the parameters end at the fourth '$'.
+  std::size_t at = 0;
+  for (int count = 0; count < 4 && at != std::string_view::npos; ++count) {
+    at = phc.find('$', at + (count == 0 ? 0 : 1));
+  }
+  std::string result(phc);
+  result.insert(at, ",keyid=" + encode_key_id(key_id));
+  return result;
+}
+
+}  // namespace pwsvc
