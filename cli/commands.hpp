@@ -17,5 +17,6 @@ void add_api_key_command(CLI::App& app, int& status);
 void add_bench_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_tune_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_audit_command(CLI::App& app, const GlobalOptions& global, int& status);
+void add_keys_command(CLI::App& app, const GlobalOptions& global, int& status);
 
 }  // namespace pwsvc::cli

@@ -111,6 +111,27 @@ Result<std::string> decode_key_id(std::string_view value) {
   return id;
 }
 
+Result<std::optional<std::string>> reseal(std::string_view sealed, const Keyring& keyring) {
+  auto parts = parse_sealed(sealed);
+  if (!parts) {
+    return tl::unexpected(parts.error());
+  }
+  if (parts->key_id == keyring.active_id()) {
+    return std::optional<std::string>();
+  }
+  const auto old_key = keyring.key(parts->key_id);
+  if (!old_key) {
+    return fail(ErrorCode::missing_key, "sealed under key '" + parts->key_id +
+                                            "', which the keyring does not have");
+  }
+  auto inner = open_sealed(*parts, *old_key);
+  if (!inner) {
+    return tl::unexpected(inner.error());
+  }
+  return std::optional<std::string>(
+      seal_hash(*inner, keyring.active_id(), *keyring.key(keyring.active_id())));
+}
+
 std::string add_phc_keyid(std::string_view phc, std::string_view key_id) {
   // $argon2id$v=19$m=..,t=..,p=..$salt$tag: the parameters end at the fourth '$'.
   std::size_t at = 0;

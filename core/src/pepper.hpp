@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "pwsvc/keyring.hpp"
 #include "pwsvc/result.hpp"
 #include "pwsvc/secret.hpp"
 
@@ -13,7 +14,7 @@ namespace pwsvc {
 // base64 of a 24-byte nonce followed by the XChaCha20-Poly1305 ciphertext of
 // the inner hash string. The text before PAYLOAD is the associated data, so
 // the key id cannot be changed without failing authentication.
-inline constexpr std::string_view k_sealed_prefix = "$pwsvc-sealed$";
+inline constexpr std::string_view k_sealed_prefix = k_sealed_hash_prefix;
 
 inline bool is_sealed(std::string_view stored) { return stored.starts_with(k_sealed_prefix); }
 

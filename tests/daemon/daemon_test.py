@@ -391,6 +391,45 @@ class LifecycleTest(unittest.TestCase):
         finally:
             self.assertEqual(daemon.stop(), 0)
 
+    def test_sighup_picks_up_a_new_keyring(self):
+        keyring = os.path.join(tempfile.mkdtemp(prefix="pwsvcd-keyring-"), "keyring")
+        key_one = "key k1 2026-12-01T10:00:00Z " + base64.b64encode(b"\x01" * 32).decode()
+        key_two = "key k2 2026-12-04T10:00:00Z " + base64.b64encode(b"\x02" * 32).decode()
+        write_private(keyring, f"active k1\n{key_one}\n")
+        daemon = Daemon(BASE_CONFIG + f'[pepper]\nkeyring = "{keyring}"\n')
+        statuses = []
+        stop = threading.Event()
+
+        def keep_hashing():
+            while not stop.is_set():
+                statuses.append(daemon.unix("POST", "/v1/hash", {"password": "pw"})[0].status)
+
+        try:
+            old = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            self.assertTrue(old.startswith("$pwsvc-sealed$v=1,key=k1$"))
+            worker = threading.Thread(target=keep_hashing)
+            worker.start()
+            write_private(keyring, f"active k2\n{key_one}\n{key_two}\n")
+            daemon.process.send_signal(signal.SIGHUP)
+            self._wait_for_event(daemon, "reloaded")
+            stop.set()
+            worker.join()
+
+            new = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            verdict = json.loads(daemon.unix("POST", "/v1/verify",
+                                             {"password": "pw", "hash": old})[1])
+            self.assertTrue(new.startswith("$pwsvc-sealed$v=1,key=k2$"))
+            self.assertTrue(verdict["match"])
+            self.assertTrue(verdict["needs_rehash"])
+            self.assertEqual(verdict["rehash_reasons"], ["peppered with key 'k1'; the active key is 'k2'"])
+            self.assertGreater(len(statuses), 0)
+            self.assertEqual(set(statuses), {200})
+            for line in daemon.log_text().splitlines():
+                self.assertNotIn(base64.b64encode(b"\x02" * 32).decode(), line)
+        finally:
+            stop.set()
+            self.assertEqual(daemon.stop(), 0)
+
     def test_sigterm_drains_in_flight_work(self):
         config = BASE_CONFIG.replace("m = 64\nt = 1", "m = 65536\nt = 8")
         daemon = Daemon(config)
@@ -441,6 +480,14 @@ class LifecycleTest(unittest.TestCase):
             time.sleep(0.02)
         raise AssertionError(f"no {name} event in the log")
 
+
+
+def write_private(path, text):
+    """Replaces `path` with `text`, mode 0600, through a rename."""
+    temporary = path + ".new"
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
 
 
 def make_certificate(directory, name):

@@ -73,6 +73,14 @@ class Keyring {
   unsigned char* keys_ = nullptr;  // entries_.size() * k_pepper_key_bytes, guarded
 };
 
+// The prefix of every hash sealed in encrypt mode.
+inline constexpr std::string_view k_sealed_hash_prefix = "$pwsvc-sealed$";
+
+// Seals `sealed` again under the active key, without any password: returns
+// the new string, or nothing when it is sealed under the active key already.
+// Fails, naming the key id, when the keyring lacks its key or it does not open.
+Result<std::optional<std::string>> reseal(std::string_view sealed, const Keyring& keyring);
+
 // Returns the text form of a keyring with the one key `info`, made active.
 SecretBytes new_keyring_text(const KeyInfo& info, ByteView key);
 

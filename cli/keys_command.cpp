@@ -1,0 +1,209 @@
+// pwsvc keys: generate, list and activate pepper keys, and rewrap sealed dumps.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <boost/json.hpp>
+#include <zlib.h>
+
+#include "audit_input.hpp"
+#include "commands.hpp"
+#include "pwsvc/keyring.hpp"
+
+namespace pwsvc::cli {
+
+namespace {
+
+struct KeysOptions {
+  std::string keyring;  // --keyring; empty: pepper.keyring from the config
+  std::string id;
+  std::string out;
+  bool activate = false;
+  bool json = false;
+  std::vector<std::string> files;
+};
+
+// Returns the keyring path from --keyring or the config's pepper.keyring.
+std::optional<std::string> keyring_path(const KeysOptions& options, const GlobalOptions& global) {
+  if (!options.keyring.empty()) {
+    return options.keyring;
+  }
+  const LoadedSettings loaded = load_settings(global);
+  if (loaded.failure == k_exit_ok && !loaded.settings.pepper.keyring.empty()) {
+    return loaded.settings.pepper.keyring;
+  }
+  print_error("no keyring given; pass --keyring FILE or set pepper.keyring in the config",
+              k_exit_usage);
+  return std::nullopt;
+}
+
+// Writes `bytes` to `path` through a new 0600 file in the same directory and
+// a rename, so a reader sees the old file or the whole new one.
+Result<void> replace_file(const std::filesystem::path& path, ByteView bytes) {
+  std::string hidden_name = ".";
+  hidden_name += path.filename().string();
+  hidden_name += ".pwsvc-tmp";
+  const std::filesystem::path temporary = path.parent_path() / hidden_name;
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(ErrorCode::invalid_argument, "cannot create " + temporary.string() + ": " +
+                                                 std::strerror(errno) +
+                                                 (errno == EEXIST ? " (remove the leftover file)"
+                                                                  : ""));
+  }
+
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t written = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written < 0) {
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return fail(ErrorCode::internal, "cannot write " + temporary.string());
+    }
+    done += static_cast<std::size_t>(written);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return fail(ErrorCode::internal, "cannot replace " + path.string() + ": " +
+                                         std::strerror(errno));
+  }
+  return {};
+}
+
+int run_generate(const KeysOptions& options) {
+  if (auto checked = check_key_id(options.id); !checked) {
+    return print_error(checked.error());
+  }
+  const KeyInfo info{options.id, keyring_timestamp(), false};
+  const SecretBytes key = generate_pepper_key();
+
+  SecretBytes text;
+  std::error_code ignored;
+  if (std::filesystem::exists(options.out, ignored)) {
+    auto keyring = Keyring::load(options.out);
+    if (!keyring) {
+      return print_error(keyring.error());
+    }
+    if ((*keyring)->contains(options.id)) {
+      return print_error("key id '" + options.id + "' is already in " + options.out +
+                             "; choose a new id",
+                         k_exit_usage);
+    }
+    text = (*keyring)->text_with(&info, key.view(), options.activate ? options.id : "");
+  } else {
+    text = new_keyring_text(info, key.view());
+  }
+
+  if (auto written = replace_file(options.out, text.view()); !written) {
+    return print_error(written.error());
+  }
+  std::cerr << "pwsvc: added key '" << options.id << "' to " << options.out << "\n";
+  return k_exit_ok;
+}
+
+int run_list(const KeysOptions& options, const GlobalOptions& global) {
+  const auto path = keyring_path(options, global);
+  if (!path) {
+    return k_exit_usage;
+  }
+  auto keyring = Keyring::load(*path);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+
+  boost::json::array keys;
+  for (const KeyInfo& key : (*keyring)->list()) {
+    if (options.json) {
+      keys.push_back({{"id", key.id}, {"created", key.created}, {"active", key.active}});
+    } else {
+      std::cout << key.id << "\t" << key.created << (key.active ? "\tactive" : "") << "\n";
+    }
+  }
+  if (options.json) {
+    std::cout << boost::json::serialize(keys) << "\n";
+  }
+  return k_exit_ok;
+}
+
+int run_activate(const KeysOptions& options, const GlobalOptions& global) {
+  const auto path = keyring_path(options, global);
+  if (!path) {
+    return k_exit_usage;
+  }
+  auto keyring = Keyring::load(*path);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+  if (!(*keyring)->contains(options.id)) {
+    return print_error("key id '" + options.id + "' is not in " + *path +
+                           "; pwsvc keys list shows the ids",
+                       k_exit_usage);
+  }
+
+  const SecretBytes text = (*keyring)->text_with(nullptr, {}, options.id);
+  if (auto written = replace_file(*path, text.view()); !written) {
+    return print_error(written.error());
+  }
+  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << *path
+            << "; reload pwsvcd (SIGHUP) to use it\n";
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int run_rewrap(const std::vector<std::string>& files, const Keyring& keyring);
+
+void add_keys_command(CLI::App& app, const GlobalOptions& global, int& status) {
+  auto options = std::make_shared<KeysOptions>();
+  CLI::App* keys = app.add_subcommand("keys", "Manage pepper keys and rewrap sealed hashes");
+  keys->require_subcommand(1);
+
+  CLI::App* generate = keys->add_subcommand("generate", "Add a new random key to a keyring file");
+  generate->add_option("--id", options->id, "Key id: 1 to 8 letters, digits, '-' or '_'")
+      ->required();
+  generate->add_option("--out", options->out,
+                       "Keyring file to create or extend, written with mode 0600")
+      ->required();
+  generate->add_flag("--activate", options->activate,
+                     "Make the new key active (the first key of a new file always is)");
+  generate->callback([options, &status] { status = run_generate(*options); });
+
+  CLI::App* list = keys->add_subcommand("list", "Show key ids, creation times and the active key");
+  list->add_option("--keyring", options->keyring, "Keyring file (default: pepper.keyring)");
+  list->add_flag("--json", options->json, "Print a JSON array");
+  list->callback([options, &global, &status] { status = run_list(*options, global); });
+
+  CLI::App* activate = keys->add_subcommand("activate", "Make a key the one new hashes use");
+  activate->add_option("ID", options->id, "Key id")->required();
+  activate->add_option("--keyring", options->keyring, "Keyring file (default: pepper.keyring)");
+  activate->callback([options, &global, &status] { status = run_activate(*options, global); });
+
+  CLI::App* rewrap = keys->add_subcommand(
+      "rewrap", "Seal every sealed hash in dump files again under the active key, in place");
+  rewrap->add_option("FILE", options->files, "Dump files, plain or gzip; '-' reads stdin")
+      ->required();
+  rewrap->add_option("--keyring", options->keyring, "Keyring file (default: pepper.keyring)");
+  rewrap->callback([options, &global, &status] {
+    const auto path = keyring_path(*options, global);
+    if (!path) {
+      status = k_exit_usage;
+      return;
+    }
+    auto keyring = Keyring::load(*path);
+    status = keyring ? run_rewrap(options->files, **keyring) : print_error(keyring.error());
+  });
+}
+
+}  // namespace pwsvc::cli

@@ -1,0 +1,220 @@
+// pwsvc keys rewrap: seal the sealed hashes of dump files again under the active key.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <zlib.h>
+
+#include "cli_common.hpp"
+#include "pwsvc/keyring.hpp"
+
+namespace pwsvc::cli {
+
+namespace {
+
+// A line longer than this is not a dump row; the file is left alone.
+constexpr std::size_t k_max_line_bytes = 16 << 20;
+
+struct RewrapCounts {
+  std::uint64_t lines = 0;
+  std::uint64_t resealed = 0;
+  std::uint64_t current = 0;  // sealed under the active key already
+  std::uint64_t failed = 0;
+};
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+bool is_base64_char(char c) { return is_id_char(c) ? c != '-' && c != '_' : c == '+' || c == '/'; }
+
+// Returns the length of the sealed hash at the start of `text`, following
+// its grammar exactly, so a CSV comma or a JSON quote after it is not taken.
+std::size_t sealed_length(std::string_view text) {
+  constexpr std::string_view k_head = "v=1,key=";
+  std::size_t at = k_sealed_hash_prefix.size();
+  if (text.substr(at, k_head.size()) != k_head) {
+    return 0;
+  }
+  at += k_head.size();
+  while (at < text.size() && is_id_char(text[at])) {
+    ++at;
+  }
+  if (at >= text.size() || text[at] != '$') {
+    return 0;
+  }
+  ++at;
+  while (at < text.size() && is_base64_char(text[at])) {
+    ++at;
+  }
+  return at;
+}
+
+// Copies `line` to `out`, sealing each sealed hash in it again under the
+// active key. A hash that cannot be resealed is reported and kept.
+void rewrap_line(std::string_view line, const Keyring& keyring, const std::string& where,
+                 RewrapCounts& counts, std::string& out) {
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t found = line.find(k_sealed_hash_prefix, start);
+    if (found == std::string_view::npos) {
+      out.append(line.substr(start));
+      return;
+    }
+    out.append(line.substr(start, found - start));
+
+    const std::size_t length = std::max(sealed_length(line.substr(found)),
+                                        k_sealed_hash_prefix.size());
+    const std::string_view sealed = line.substr(found, length);
+    auto resealed = reseal(sealed, keyring);
+    if (!resealed) {
+      ++counts.failed;
+      std::cerr << "pwsvc: " << where << ": left unchanged: " << resealed.error().message << "\n";
+      out.append(sealed);
+    } else if (!*resealed) {
+      ++counts.current;
+      out.append(sealed);
+    } else {
+      ++counts.resealed;
+      out.append(**resealed);
+    }
+    start = found + length;
+  }
+}
+
+// Streams `in` to `out` line by line, keeping every byte outside the hashes.
+bool rewrap_stream(gzFile in, gzFile out, const Keyring& keyring, const std::string& name,
+                   RewrapCounts& counts) {
+  std::string pending;
+  std::string rewritten;
+  std::vector<char> chunk(1 << 16);
+  while (true) {
+    const int got = gzread(in, chunk.data(), static_cast<unsigned>(chunk.size()));
+    if (got < 0) {
+      int code = 0;
+      std::cerr << "pwsvc: error: cannot read " << name << ": " << gzerror(in, &code) << "\n";
+      return false;
+    }
+    pending.append(chunk.data(), static_cast<std::size_t>(got));
+
+    std::size_t begin = 0;
+    for (std::size_t end = pending.find('\n'); end != std::string::npos;
+         end = pending.find('\n', begin)) {
+      ++counts.lines;
+      rewritten.clear();
+      rewrap_line(std::string_view(pending).substr(begin, end + 1 - begin), keyring,
+                  name + ":" + std::to_string(counts.lines), counts, rewritten);
+      if (gzwrite(out, rewritten.data(), static_cast<unsigned>(rewritten.size())) !=
+          static_cast<int>(rewritten.size())) {
+        std::cerr << "pwsvc: error: cannot write the new copy of " << name << "\n";
+        return false;
+      }
+      begin = end + 1;
+    }
+    pending.erase(0, begin);
+
+    if (pending.size() > k_max_line_bytes) {
+      std::cerr << "pwsvc: error: " << name << ":" << counts.lines + 1
+                << ": a line is longer than 16 MiB; is this a dump of hashes?\n";
+      return false;
+    }
+    if (got == 0) {
+      break;
+    }
+  }
+
+  // The last line may lack a line break; it is written back the same way.
+  if (!pending.empty()) {
+    ++counts.lines;
+    rewritten.clear();
+    rewrap_line(pending, keyring, name + ":" + std::to_string(counts.lines), counts, rewritten);
+    if (gzwrite(out, rewritten.data(), static_cast<unsigned>(rewritten.size())) !=
+        static_cast<int>(rewritten.size())) {
+      std::cerr << "pwsvc: error: cannot write the new copy of " << name << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Rewraps one file through a temporary copy beside it, renamed over the
+// original only when every line was written, so an interrupted run leaves
+// the original intact.
+bool rewrap_file(const std::string& path, const Keyring& keyring, RewrapCounts& counts) {
+  gzFile in = gzopen(path.c_str(), "rb");
+  if (in == nullptr) {
+    std::cerr << "pwsvc: error: cannot open " << path << "\n";
+    return false;
+  }
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    gzclose(in);
+    std::cerr << "pwsvc: error: " << path << " is not a regular file\n";
+    return false;
+  }
+
+  // The copy is compressed when the original is; "T" writes plain text.
+  const std::filesystem::path original(path);
+  std::string hidden_name = ".";
+  hidden_name += original.filename().string();
+  hidden_name += ".pwsvc-rewrap-";
+  hidden_name += std::to_string(::getpid());
+  const std::filesystem::path temporary = original.parent_path() / hidden_name;
+  const char* mode = gzdirect(in) ? "wbT" : "wb6";
+  gzFile out = gzopen(temporary.c_str(), mode);
+  if (out == nullptr) {
+    gzclose(in);
+    std::cerr << "pwsvc: error: cannot create " << temporary.string() << "\n";
+    return false;
+  }
+  ::chmod(temporary.c_str(), info.st_mode & 07777);
+
+  const bool streamed = rewrap_stream(in, out, keyring, path, counts);
+  gzclose(in);
+  const bool closed = gzclose(out) == Z_OK;
+  if (!streamed || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::filesystem::remove(temporary);
+    std::cerr << "pwsvc: error: " << path << " was left unchanged\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_rewrap(const std::vector<std::string>& files, const Keyring& keyring) {
+  bool all_written = true;
+  std::uint64_t failed = 0;
+  for (const std::string& path : files) {
+    RewrapCounts counts;
+    bool written = false;
+    if (path == "-") {
+      gzFile in = gzdopen(::dup(STDIN_FILENO), "rb");
+      gzFile out = gzdopen(::dup(STDOUT_FILENO), "wbT");
+      written = in != nullptr && out != nullptr && rewrap_stream(in, out, keyring, "-", counts);
+      gzclose(in);
+      written = gzclose(out) == Z_OK && written;
+    } else {
+      written = rewrap_file(path, keyring, counts);
+    }
+
+    all_written = all_written && written;
+    failed += counts.failed;
+    std::cerr << "pwsvc: " << path << ": " << counts.lines << " lines, " << counts.resealed
+              << " resealed under key '" << keyring.active_id() << "', " << counts.current
+              << " already under it, " << counts.failed << " left unchanged with errors\n";
+  }
+
+  if (!all_written) {
+    return k_exit_internal;
+  }
+  return failed == 0 ? k_exit_ok : k_exit_usage;
+}
+
+}  // namespace pwsvc::cli
