@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,7 @@ namespace {
 
 // A line longer than this is not a dump row; the file is left alone.
 constexpr std::size_t k_max_line_bytes = 16 << 20;
+constexpr unsigned k_io_buffer_bytes = 1 << 20;
 
 struct RewrapCounts {
   std::uint64_t lines = 0;
@@ -27,12 +29,25 @@ struct RewrapCounts {
   std::uint64_t failed = 0;
 };
 
-bool is_id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_';
+// Character classes of the sealed-hash grammar, looked up per byte.
+enum CharClass : unsigned char { k_other = 0, k_id = 1, k_base64 = 2 };
+
+constexpr std::array<unsigned char, 256> char_classes() {
+  std::array<unsigned char, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alphanumeric =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    classes[c] = (alphanumeric || c == '-' || c == '_' ? k_id : 0) |
+                 (alphanumeric || c == '+' || c == '/' ? k_base64 : 0);
+  }
+  return classes;
 }
 
-bool is_base64_char(char c) { return is_id_char(c) ? c != '-' && c != '_' : c == '+' || c == '/'; }
+constexpr auto k_char_classes = char_classes();
+
+bool is_class(char c, CharClass wanted) {
+  return (k_char_classes[static_cast<unsigned char>(c)] & wanted) != 0;
+}
 
 // Returns the length of the sealed hash at the start of `text`, following
 // its grammar exactly, so a CSV comma or a JSON quote after it is not taken.
@@ -43,14 +58,14 @@ std::size_t sealed_length(std::string_view text) {
     return 0;
   }
   at += k_head.size();
-  while (at < text.size() && is_id_char(text[at])) {
+  while (at < text.size() && is_class(text[at], k_id)) {
     ++at;
   }
   if (at >= text.size() || text[at] != '$') {
     return 0;
   }
   ++at;
-  while (at < text.size() && is_base64_char(text[at])) {
+  while (at < text.size() && is_class(text[at], k_base64)) {
     ++at;
   }
   return at;
@@ -174,6 +189,9 @@ bool rewrap_file(const std::string& path, const Keyring& keyring, RewrapCounts& 
     return false;
   }
   ::chmod(temporary.c_str(), info.st_mode & 07777);
+  // Large buffers keep the system calls per row low.
+  gzbuffer(in, k_io_buffer_bytes);
+  gzbuffer(out, k_io_buffer_bytes);
 
   const bool streamed = rewrap_stream(in, out, keyring, path, counts);
   gzclose(in);

@@ -119,6 +119,57 @@ std::optional<std::size_t> base64_size(std::string_view text, Base64 variant) {
   return text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1);
 }
 
+std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view text) {
+  // A lone character in the last group cannot hold a byte.
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1) {
+    return std::nullopt;
+  }
+
+  // Whole groups of four characters give three bytes each, and the tail is
+  // gathered the same way. Any character outside the alphabet sets a high
+  // bit in `seen`.
+  std::vector<unsigned char> bytes(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
+  const auto value = [&text](std::size_t at) -> std::uint32_t {
+    return at < text.size() ? k_standard_table[static_cast<unsigned char>(text[at])] : 0;
+  };
+  std::uint32_t seen = 0;
+  std::uint32_t group = 0;
+  std::size_t out = 0;
+  for (std::size_t at = 0; at < text.size(); at += 4) {
+    const std::uint32_t values[4] = {value(at), value(at + 1), value(at + 2), value(at + 3)};
+    seen |= values[0] | values[1] | values[2] | values[3];
+    group = values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3];
+    for (int shift = 16; shift >= 0 && out < bytes.size(); shift -= 8) {
+      bytes[out++] = static_cast<unsigned char>(group >> shift);
+    }
+  }
+
+  // The bits past the last byte must be zero, so every byte string has one encoding.
+  const std::uint32_t spare = tail == 2 ? group & 0xffff : tail == 3 ? group & 0xff : 0;
+  if ((seen & 0x80) != 0 || spare != 0) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+std::string encode_public_base64(ByteView bytes) {
+  constexpr std::string_view k_letters =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text((bytes.size() * 4 + 2) / 3, '\0');
+  std::size_t out = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += 3) {
+    const std::size_t left = bytes.size() - at;
+    const std::uint32_t group = std::uint32_t{bytes[at]} << 16 |
+                                (left > 1 ? std::uint32_t{bytes[at + 1]} << 8 : 0) |
+                                (left > 2 ? std::uint32_t{bytes[at + 2]} : 0);
+    for (int shift = 18; shift >= 0 && out < text.size(); shift -= 6) {
+      text[out++] = k_letters[(group >> shift) & 0x3f];
+    }
+  }
+  return text;
+}
+
 std::optional<std::size_t> read_base64(std::string_view text, Base64 variant,
                                        std::vector<unsigned char>* bytes) {
   if (bytes == nullptr) {

@@ -31,6 +31,12 @@ std::string encode_base64(ByteView bytes, Base64 variant);
 // fast but not constant-time: use it only where nothing is verified.
 std::optional<std::size_t> base64_size(std::string_view text, Base64 variant);
 
+// Decode and encode public bytes, such as ciphertexts, with lookup tables:
+// several times faster than libsodium's constant-time codecs, and accepting
+// exactly the same unpadded text. Never use them on secret bytes.
+std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view text);
+std::string encode_public_base64(ByteView bytes);
+
 // Checks a salt or digest field and returns its decoded size. Decodes into
 // `bytes` when it is given, and only checks the field otherwise.
 std::optional<std::size_t> read_base64(std::string_view text, Base64 variant,

@@ -18,7 +18,7 @@ namespace pwsvc {
 
 namespace {
 
-// A keyring holds a handful of keys; a larger file is a wrong path.
+// A keyring contains a handful of keys; a larger file is a wrong path.
 constexpr std::size_t k_max_keyring_bytes = 1 << 20;
 
 // Base64 of 32 bytes with '=' padding.
@@ -127,7 +127,7 @@ Result<void> check_active(const ParsedText& parsed) {
       parsed.active_line, "the active key '" + std::string(parsed.active) + "' is not listed"));
 }
 
-// Reads a whole file into wiped memory, since it holds key bytes.
+// Reads a whole file into wiped memory, since it contains key bytes.
 Result<SecretBytes> read_secret_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {

@@ -54,8 +54,9 @@ Admission WorkerPool::submit(std::uint64_t memory, Clock::time_point deadline, J
   if (queue_.size() >= max_queue_) {
     return Admission::queue_full;
   }
+  // A job that finds a worker free runs whenever that worker picks it up.
   const Clock::duration wait = estimated_wait();
-  Clock::time_point latest_start = deadline;
+  Clock::time_point latest_start = Clock::time_point::max();
   if (wait > Clock::duration::zero()) {
     latest_start = deadline - average_run();
     if (Clock::now() + wait > latest_start) {

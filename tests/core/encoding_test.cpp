@@ -73,6 +73,8 @@ TEST_CASE("base64_size: agrees with decode_base64 on random text", "[core][encod
         REQUIRE(decoded->size() == *size);
       }
     }
+    INFO("text '" << text << "'");
+    REQUIRE(decode_public_base64(text) == decode_base64(text, Base64::unpadded));
   }
 }
 
@@ -90,4 +92,21 @@ TEST_CASE("base64_size: checks padding and trailing bits", "[core][encoding]") {
   CHECK_FALSE(base64_size("QQ==", Base64::unpadded));
   CHECK(base64_size("a.b/", Base64::ab64) == 3u);
   CHECK_FALSE(base64_size("a+b/", Base64::ab64));
+}
+
+TEST_CASE("public base64: matches libsodium's codec", "[core][encoding]") {
+  std::mt19937 random(7);
+  for (std::size_t size = 0; size < 200; ++size) {
+    std::vector<unsigned char> bytes(size);
+    for (auto& byte : bytes) {
+      byte = static_cast<unsigned char>(random());
+    }
+    const std::string text = encode_base64(bytes, Base64::unpadded);
+    CAPTURE(size);
+    REQUIRE(encode_public_base64(bytes) == text);
+    REQUIRE(decode_public_base64(text) == bytes);
+  }
+  CHECK_FALSE(decode_public_base64("QR"));
+  CHECK_FALSE(decode_public_base64("QQ=="));
+  CHECK_FALSE(decode_public_base64("Q"));
 }

@@ -17,7 +17,7 @@ namespace pwsvc {
 // Bytes in one pepper key.
 inline constexpr std::size_t k_pepper_key_bytes = 32;
 
-// What may be shown of a key: never its bytes.
+// Key facts that may be shown: never the key bytes.
 struct KeyInfo {
   std::string id;
   std::string created;  // UTC, as 2026-12-04T22:38:34Z
@@ -56,7 +56,7 @@ class Keyring {
   std::vector<KeyInfo> list() const;
 
   // Returns the text form with `extra` added, or with `activate` made the
-  // active key; the result holds key bytes, so it is a SecretBytes.
+  // active key; the result contains key bytes, so it is a SecretBytes.
   SecretBytes text_with(const KeyInfo* extra, ByteView extra_key,
                         std::string_view activate) const;
 
