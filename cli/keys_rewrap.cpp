@@ -73,7 +73,7 @@ std::size_t sealed_length(std::string_view text) {
 
 // Copies `line` to `out`, sealing each sealed hash in it again under the
 // active key. A hash that cannot be resealed is reported and kept.
-void rewrap_line(std::string_view line, const Keyring& keyring, const std::string& where,
+void rewrap_line(std::string_view line, const Keyring& keyring, const std::string& name,
                  RewrapCounts& counts, std::string& out) {
   std::size_t start = 0;
   while (true) {
@@ -90,7 +90,8 @@ void rewrap_line(std::string_view line, const Keyring& keyring, const std::strin
     auto resealed = reseal(sealed, keyring);
     if (!resealed) {
       ++counts.failed;
-      std::cerr << "pwsvc: " << where << ": left unchanged: " << resealed.error().message << "\n";
+      std::cerr << "pwsvc: " << name << ":" << counts.lines
+                << ": left unchanged: " << resealed.error().message << "\n";
       out.append(sealed);
     } else if (!*resealed) {
       ++counts.current;
@@ -123,8 +124,8 @@ bool rewrap_stream(gzFile in, gzFile out, const Keyring& keyring, const std::str
          end = pending.find('\n', begin)) {
       ++counts.lines;
       rewritten.clear();
-      rewrap_line(std::string_view(pending).substr(begin, end + 1 - begin), keyring,
-                  name + ":" + std::to_string(counts.lines), counts, rewritten);
+      rewrap_line(std::string_view(pending).substr(begin, end + 1 - begin), keyring, name, counts,
+                  rewritten);
       if (gzwrite(out, rewritten.data(), static_cast<unsigned>(rewritten.size())) !=
           static_cast<int>(rewritten.size())) {
         std::cerr << "pwsvc: error: cannot write the new copy of " << name << "\n";
@@ -148,7 +149,7 @@ bool rewrap_stream(gzFile in, gzFile out, const Keyring& keyring, const std::str
   if (!pending.empty()) {
     ++counts.lines;
     rewritten.clear();
-    rewrap_line(pending, keyring, name + ":" + std::to_string(counts.lines), counts, rewritten);
+    rewrap_line(pending, keyring, name, counts, rewritten);
     if (gzwrite(out, rewritten.data(), static_cast<unsigned>(rewritten.size())) !=
         static_cast<int>(rewritten.size())) {
       std::cerr << "pwsvc: error: cannot write the new copy of " << name << "\n";

@@ -119,54 +119,91 @@ std::optional<std::size_t> base64_size(std::string_view text, Base64 variant) {
   return text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1);
 }
 
-std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view text) {
+bool decode_public_base64(std::string_view text, std::vector<unsigned char>& bytes) {
   // A lone character in the last group cannot hold a byte.
   const std::size_t tail = text.size() % 4;
   if (tail == 1) {
-    return std::nullopt;
+    return false;
   }
+  bytes.resize(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
 
-  // Whole groups of four characters give three bytes each, and the tail is
-  // gathered the same way. Any character outside the alphabet sets a high
-  // bit in `seen`.
-  std::vector<unsigned char> bytes(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
+  // Each group of four characters gives three bytes. Any character outside
+  // the alphabet sets the high bit in `seen`.
   const auto value = [&text](std::size_t at) -> std::uint32_t {
-    return at < text.size() ? k_standard_table[static_cast<unsigned char>(text[at])] : 0;
+    return k_standard_table[static_cast<unsigned char>(text[at])];
   };
   std::uint32_t seen = 0;
-  std::uint32_t group = 0;
-  std::size_t out = 0;
-  for (std::size_t at = 0; at < text.size(); at += 4) {
-    const std::uint32_t values[4] = {value(at), value(at + 1), value(at + 2), value(at + 3)};
-    seen |= values[0] | values[1] | values[2] | values[3];
-    group = values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3];
-    for (int shift = 16; shift >= 0 && out < bytes.size(); shift -= 8) {
-      bytes[out++] = static_cast<unsigned char>(group >> shift);
-    }
+  unsigned char* out = bytes.data();
+  const std::size_t whole = text.size() - tail;
+  for (std::size_t at = 0; at < whole; at += 4) {
+    const std::uint32_t group =
+        value(at) << 18 | value(at + 1) << 12 | value(at + 2) << 6 | value(at + 3);
+    seen |= value(at) | value(at + 1) | value(at + 2) | value(at + 3);
+    out[0] = static_cast<unsigned char>(group >> 16);
+    out[1] = static_cast<unsigned char>(group >> 8);
+    out[2] = static_cast<unsigned char>(group);
+    out += 3;
+  }
+  if (tail == 0) {
+    return (seen & 0x80) == 0;
   }
 
-  // The bits past the last byte must be zero, so every byte string has one encoding.
-  const std::uint32_t spare = tail == 2 ? group & 0xffff : tail == 3 ? group & 0xff : 0;
-  if ((seen & 0x80) != 0 || spare != 0) {
+  // The last two or three characters give one or two bytes, and the bits
+  // past the last byte must be zero so that every byte string has one encoding.
+  const std::uint32_t third = tail == 3 ? value(whole + 2) : 0;
+  const std::uint32_t group = value(whole) << 18 | value(whole + 1) << 12 | third << 6;
+  seen |= value(whole) | value(whole + 1) | third;
+  out[0] = static_cast<unsigned char>(group >> 16);
+  if (tail == 3) {
+    out[1] = static_cast<unsigned char>(group >> 8);
+  }
+  const std::uint32_t spare = tail == 2 ? group & 0xffff : group & 0xff;
+  return (seen & 0x80) == 0 && spare == 0;
+}
+
+std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view text) {
+  std::vector<unsigned char> bytes;
+  if (!decode_public_base64(text, bytes)) {
     return std::nullopt;
   }
   return bytes;
 }
 
-std::string encode_public_base64(ByteView bytes) {
+void append_public_base64(std::string& text, ByteView bytes) {
   constexpr std::string_view k_letters =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string text((bytes.size() * 4 + 2) / 3, '\0');
-  std::size_t out = 0;
-  for (std::size_t at = 0; at < bytes.size(); at += 3) {
-    const std::size_t left = bytes.size() - at;
+  const std::size_t start = text.size();
+  text.resize(start + (bytes.size() * 4 + 2) / 3);
+  char* out = text.data() + start;
+
+  // Each group of three bytes gives four characters.
+  const std::size_t tail = bytes.size() % 3;
+  const std::size_t whole = bytes.size() - tail;
+  for (std::size_t at = 0; at < whole; at += 3) {
     const std::uint32_t group = std::uint32_t{bytes[at]} << 16 |
-                                (left > 1 ? std::uint32_t{bytes[at + 1]} << 8 : 0) |
-                                (left > 2 ? std::uint32_t{bytes[at + 2]} : 0);
-    for (int shift = 18; shift >= 0 && out < text.size(); shift -= 6) {
-      text[out++] = k_letters[(group >> shift) & 0x3f];
+                                std::uint32_t{bytes[at + 1]} << 8 | bytes[at + 2];
+    out[0] = k_letters[group >> 18];
+    out[1] = k_letters[(group >> 12) & 0x3f];
+    out[2] = k_letters[(group >> 6) & 0x3f];
+    out[3] = k_letters[group & 0x3f];
+    out += 4;
+  }
+
+  // One or two bytes left give two or three characters, without padding.
+  if (tail != 0) {
+    const std::uint32_t group =
+        std::uint32_t{bytes[whole]} << 16 | (tail == 2 ? std::uint32_t{bytes[whole + 1]} << 8 : 0);
+    out[0] = k_letters[group >> 18];
+    out[1] = k_letters[(group >> 12) & 0x3f];
+    if (tail == 2) {
+      out[2] = k_letters[(group >> 6) & 0x3f];
     }
   }
+}
+
+std::string encode_public_base64(ByteView bytes) {
+  std::string text;
+  append_public_base64(text, bytes);
   return text;
 }
 

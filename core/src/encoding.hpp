@@ -36,6 +36,10 @@ std::optional<std::size_t> base64_size(std::string_view text, Base64 variant);
 // exactly the same unpadded text. Never use them on secret bytes.
 std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view text);
 std::string encode_public_base64(ByteView bytes);
+// The same, reusing the caller's buffers: decoding replaces `bytes` and
+// returns false for invalid text; encoding appends to `text`.
+bool decode_public_base64(std::string_view text, std::vector<unsigned char>& bytes);
+void append_public_base64(std::string& text, ByteView bytes);
 
 // Checks a salt or digest field and returns its decoded size. Decodes into
 // `bytes` when it is given, and only checks the field otherwise.
