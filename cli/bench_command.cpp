@@ -206,7 +206,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, int& status) 
       "Examples:\n"
       "  pwsvc bench\n"
       "  pwsvc bench -a argon2id -P m=65536 -P t=3 --concurrency 4 --duration 10 --json\n"
-      "  pwsvc --remote unix:/run/pwsvcd/pwsvcd.sock bench --concurrency 8\n"
+      "  pwsvc --remote unix:/run/pwsvc/pwsvcd.sock bench --concurrency 8\n"
       "  pwsvc bench --lambda-memory 1024 --arch arm64");
   command->callback([options, &global, &status] { status = run_bench(*options, global); });
 }
