@@ -4,7 +4,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test package test-package clean
 
 all: build
 
@@ -20,6 +20,15 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The Debian package goes to $(BUILD_DIR)/pwsvc_VERSION_ARCH.deb.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+# Installs, checks and purges the newest package on this machine: needs root.
+test-package: package
+	./packaging/install-build-deps.sh man-db curl
+	./packaging/debian/test-package.sh "$$(ls -t $(BUILD_DIR)/pwsvc_*.deb | head -n 1)"
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,14 +1,16 @@
 #!/bin/sh
-# Installs the Debian 12 packages that building and testing pwsvc need,
-# running apt-get only when one of them is missing.
+# Installs the Debian 12 packages that building and testing pwsvc need, and
+# any packages named as arguments, running apt-get only when one is missing.
 set -eu
 
 packages="
-  cmake g++ make pkg-config python3
+  cmake g++ make pkg-config python3 python3-yaml dpkg-dev
   libsodium-dev libargon2-dev libcrypt-dev libssl-dev libaprutil1-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libexpected-dev catch2
   libboost1.81-dev libboost-json1.81-dev libsystemd-dev systemd mandoc util-linux zlib1g-dev
 "
+# Extra packages named as arguments, such as clang for the sanitizer builds.
+packages="$packages $*"
 
 missing=""
 for package in $packages; do
