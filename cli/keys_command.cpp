@@ -45,18 +45,25 @@ std::optional<std::string> keyring_path(const KeysOptions& options, const Global
 }
 
 // Writes `bytes` to `path` through a new 0600 file in the same directory and
-// a rename, so a reader sees the old file or the whole new one.
+// a rename, so a reader sees the old file or the whole new one. An existing
+// file's owner and group carry over, so that a keyring an administrator
+// rotates as root stays readable by the service user.
 Result<void> replace_file(const std::filesystem::path& path, ByteView bytes) {
   std::string hidden_name = ".";
   hidden_name += path.filename().string();
-  hidden_name += ".pwsvc-tmp";
+  hidden_name += ".pwsvc-tmp-";
+  hidden_name += std::to_string(::getpid());
   const std::filesystem::path temporary = path.parent_path() / hidden_name;
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return fail(ErrorCode::invalid_argument, "cannot create " + temporary.string() + ": " +
-                                                 std::strerror(errno) +
-                                                 (errno == EEXIST ? " (remove the leftover file)"
-                                                                  : ""));
+    return fail(ErrorCode::invalid_argument,
+                "cannot create " + temporary.string() + ": " + std::strerror(errno));
+  }
+  struct stat old {};
+  if (::stat(path.c_str(), &old) == 0 && ::fchown(fd, old.st_uid, old.st_gid) != 0) {
+    std::cerr << "pwsvc: warning: " << path.string() << " will belong to the current user: "
+              << std::strerror(errno) << "\n";
   }
 
   std::size_t done = 0;

@@ -1,9 +1,12 @@
 // pwsvc keys rewrap: seal the sealed hashes of dump files again under the active key.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -145,6 +148,14 @@ bool rewrap_stream(gzFile in, gzFile out, const Keyring& keyring, const std::str
     }
   }
 
+  // A truncated gzip stream ends like a short file; zlib reports it here.
+  int code = Z_OK;
+  const char* message = gzerror(in, &code);
+  if (code != Z_OK) {
+    std::cerr << "pwsvc: error: cannot read " << name << ": " << message << "\n";
+    return false;
+  }
+
   // The last line may lack a line break; it is written back the same way.
   if (!pending.empty()) {
     ++counts.lines;
@@ -163,15 +174,28 @@ bool rewrap_stream(gzFile in, gzFile out, const Keyring& keyring, const std::str
 // original only when every line was written, so an interrupted run leaves
 // the original intact.
 bool rewrap_file(const std::string& path, const Keyring& keyring, RewrapCounts& counts) {
-  gzFile in = gzopen(path.c_str(), "rb");
-  if (in == nullptr) {
-    std::cerr << "pwsvc: error: cannot open " << path << "\n";
+  // Renaming over a symbolic or hard link would replace the link and leave
+  // the file that other paths reach with the old seals.
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    std::cerr << "pwsvc: error: cannot open " << path << ": " << std::strerror(errno) << "\n";
     return false;
   }
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    gzclose(in);
-    std::cerr << "pwsvc: error: " << path << " is not a regular file\n";
+  if (S_ISLNK(info.st_mode)) {
+    std::cerr << "pwsvc: error: " << path
+              << " is a symbolic link; rewrap the file it points to\n";
+    return false;
+  }
+  if (!S_ISREG(info.st_mode) || info.st_nlink > 1) {
+    std::cerr << "pwsvc: error: " << path
+              << (S_ISREG(info.st_mode) ? " has other hard links, which a rewrap would break"
+                                        : " is not a regular file")
+              << "; rewrap a copy\n";
+    return false;
+  }
+  gzFile in = gzopen(path.c_str(), "rb");
+  if (in == nullptr) {
+    std::cerr << "pwsvc: error: cannot open " << path << ": " << std::strerror(errno) << "\n";
     return false;
   }
 
@@ -182,14 +206,30 @@ bool rewrap_file(const std::string& path, const Keyring& keyring, RewrapCounts& 
   hidden_name += ".pwsvc-rewrap-";
   hidden_name += std::to_string(::getpid());
   const std::filesystem::path temporary = original.parent_path() / hidden_name;
-  const char* mode = gzdirect(in) ? "wbT" : "wb6";
-  gzFile out = gzopen(temporary.c_str(), mode);
-  if (out == nullptr) {
+  // O_EXCL and O_NOFOLLOW: a file or link planted under the name is never
+  // written through. The copy gets the original's mode, owner and group.
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        info.st_mode & 0600);
+  if (fd < 0) {
     gzclose(in);
-    std::cerr << "pwsvc: error: cannot create " << temporary.string() << "\n";
+    std::cerr << "pwsvc: error: cannot create " << temporary.string() << ": "
+              << std::strerror(errno) << "\n";
     return false;
   }
-  ::chmod(temporary.c_str(), info.st_mode & 07777);
+  ::fchmod(fd, info.st_mode & 07777);
+  if (::fchown(fd, info.st_uid, info.st_gid) != 0) {
+    std::cerr << "pwsvc: warning: the new " << path
+              << " will belong to the current user: " << std::strerror(errno) << "\n";
+  }
+  const char* mode = gzdirect(in) ? "wbT" : "wb6";
+  gzFile out = gzdopen(fd, mode);
+  if (out == nullptr) {
+    ::close(fd);
+    gzclose(in);
+    std::filesystem::remove(temporary);
+    std::cerr << "pwsvc: error: cannot write " << temporary.string() << "\n";
+    return false;
+  }
   // Large buffers keep the system calls per row low.
   gzbuffer(in, k_io_buffer_bytes);
   gzbuffer(out, k_io_buffer_bytes);
@@ -224,6 +264,9 @@ int run_rewrap(const std::vector<std::string>& files, const Keyring& keyring) {
     }
 
     all_written = all_written && written;
+    if (!written) {
+      continue;
+    }
     failed += counts.failed;
     std::cerr << "pwsvc: " << path << ": " << counts.lines << " lines, " << counts.resealed
               << " resealed under key '" << keyring.active_id() << "', " << counts.current

@@ -6,6 +6,18 @@
 
 namespace pwsvc {
 
+namespace {
+
+// Returns whether the credential is there. Any error but a missing file also
+// returns true, so that Keyring::load reports it instead of an exception.
+bool credential_exists(const std::filesystem::path& path) {
+  std::error_code error;
+  const bool found = std::filesystem::exists(path, error);
+  return found || (error && error != std::errc::no_such_file_or_directory);
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Keyring>> load_keyring(const Settings& settings) {
   std::shared_ptr<const Keyring> keyring;
   if (!settings.pepper.keyring.empty()) {
@@ -16,7 +28,7 @@ Result<std::shared_ptr<const Keyring>> load_keyring(const Settings& settings) {
     keyring = std::move(*loaded);
   } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
              credentials != nullptr && *credentials != '\0' &&
-             std::filesystem::exists(std::filesystem::path(credentials) / k_keyring_credential)) {
+             credential_exists(std::filesystem::path(credentials) / k_keyring_credential)) {
     auto loaded = Keyring::load(std::filesystem::path(credentials) / k_keyring_credential);
     if (!loaded) {
       return tl::unexpected(loaded.error());

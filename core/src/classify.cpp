@@ -109,7 +109,10 @@ Classification Engine::classify_unsealed(std::string_view stored,
   const PepperFinding pepper = check_pepper(seal_key, parsed->key_id);
   result.needs_rehash =
       flags.needs_rehash || !pepper.reason.empty() || result.verdict == Verdict::over_limit;
-  if (result.verdict == Verdict::ok && policy_.deprecated.contains(parsed->algorithm)) {
+  // old-key comes first, as in identify().
+  if (result.verdict == Verdict::ok && pepper.verdict == Verdict::old_key) {
+    result.verdict = Verdict::old_key;
+  } else if (result.verdict == Verdict::ok && policy_.deprecated.contains(parsed->algorithm)) {
     result.verdict = Verdict::legacy;
   } else if (result.verdict == Verdict::ok && flags.below_floor) {
     result.verdict = Verdict::weak;

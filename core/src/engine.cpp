@@ -367,7 +367,12 @@ Identification Engine::identify_unsealed(std::string_view stored,
     check.reasons.push_back(std::move(pepper.reason));
   }
   result.needs_rehash = !check.reasons.empty() || result.verdict == Verdict::over_limit;
-  if (result.verdict == Verdict::ok && policy_.deprecated.contains(result.parsed->algorithm)) {
+  // old-key comes first, so that an audit counts every hash that still needs
+  // the old key before that key is retired.
+  if (result.verdict == Verdict::ok && pepper.verdict == Verdict::old_key) {
+    result.verdict = Verdict::old_key;
+  } else if (result.verdict == Verdict::ok &&
+             policy_.deprecated.contains(result.parsed->algorithm)) {
     result.verdict = Verdict::legacy;
   } else if (result.verdict == Verdict::ok && check.below_floor) {
     result.verdict = Verdict::weak;

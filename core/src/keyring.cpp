@@ -129,7 +129,11 @@ Result<void> check_active(const ParsedText& parsed) {
 
 // Reads a whole file into wiped memory, since it contains key bytes.
 Result<SecretBytes> read_secret_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK keeps a FIFO at the path from blocking the open; the fstat
+  // below then refuses anything but a regular file. Symbolic links are
+  // followed, as Kubernetes mounts secrets through them, and the mode checked
+  // is the target's.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return fail(ErrorCode::invalid_argument, "cannot open keyring " + path.string() + ": " +
                                                  std::strerror(errno));
@@ -200,17 +204,18 @@ void append_key_line(SecretBytes& text, std::string_view id, std::string_view cr
 }  // namespace
 
 Result<void> check_key_id(std::string_view id) {
+  // The message never quotes the id: in a keyring line with its fields
+  // swapped, the "id" is key material.
   if (id.empty() || id.size() > 8) {
     return fail(ErrorCode::invalid_argument,
-                "key id '" + std::string(id.substr(0, 16)) +
-                    "' must be 1 to 8 characters long (letters, digits, '-' or '_')");
+                "the key id must be 1 to 8 characters long (letters, digits, '-' or '_')");
   }
   for (const char c : id) {
     const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!allowed) {
       return fail(ErrorCode::invalid_argument,
-                  "key id '" + std::string(id) + "' may contain only letters, digits, '-' and '_'");
+                  "the key id may contain only letters, digits, '-' and '_'");
     }
   }
   return {};

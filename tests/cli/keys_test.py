@@ -111,6 +111,37 @@ class KeyManagementTest(PepperTestCase):
             self.assertIn(b"chmod 600", result.stderr)
 
 
+class HostileKeyringTest(PepperTestCase):
+    def setUp(self):
+        self.ring = self.make_ring()
+        self.ring.keys("generate", "--id", "k1", "--out", self.ring.keyring)
+        with open(self.ring.keyring) as text:
+            self.key_line = [line for line in text if line.startswith("key ")][0].split()
+
+    def test_swapped_fields_never_echo_key_bytes(self):
+        with open(self.ring.keyring, "w") as out:
+            out.write(f"active k1\nkey {self.key_line[3]} {self.key_line[2]} k1\n")
+        result = self.ring.keys("list", "--keyring", self.ring.keyring)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn(b"keyring line 2", result.stderr)
+        self.assertNotIn(self.key_line[3][:8].encode(), result.stderr)
+
+    def test_fifo_keyring_is_refused_at_once(self):
+        fifo = self.ring.path("fifo")
+        os.mkfifo(fifo, 0o600)
+        result = run("keys", "list", "--keyring", fifo, timeout=10)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn(b"not a regular file", result.stderr)
+
+    def test_looping_credentials_directory_is_an_error(self):
+        loop = self.ring.path("loop")
+        os.symlink(loop, loop)
+        result = run("identify", "$2b$04$abcdefghijklmnopqrstuu5/9cXj6yF1Bke0ZmD/lcIKeCGOZJBSe",
+                     env_extra={"CREDENTIALS_DIRECTORY": loop})
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(b"pwsvc-keyring", result.stderr)
+
+
 class PepperModesTest(PepperTestCase):
     def check_round_trip(self, mode, marker):
         ring = self.make_ring(mode)
@@ -231,6 +262,38 @@ class RewrapTest(PepperTestCase):
 
         with open(path, "rb") as after_file:
             self.assertEqual(after_file.read(), before)
+
+    def test_rewrap_keeps_owner_and_refuses_links(self):
+        path = self.write_dump("owned.txt", 20)
+        os.chown(path, 65534, 65534)
+        os.chmod(path, 0o640)
+        link = self.ring.path("link.txt")
+        os.symlink(path, link)
+
+        linked = self.ring.keys("rewrap", "--keyring", self.ring.keyring, link)
+        result = self.ring.keys("rewrap", "--keyring", self.ring.keyring, path)
+
+        self.assertEqual(linked.returncode, 4)
+        self.assertIn(b"is a symbolic link", linked.stderr)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        info = os.stat(path)
+        self.assertEqual((info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)),
+                         (65534, 65534, 0o640))
+
+    def test_truncated_gzip_is_left_unchanged(self):
+        plain = self.write_dump("cut.txt", 2000)
+        subprocess.run(["gzip", "-f", plain], check=True)
+        with open(plain + ".gz", "rb") as whole:
+            data = whole.read()
+        with open(plain + ".gz", "wb") as cut:
+            cut.write(data[:-12])
+
+        result = self.ring.keys("rewrap", "--keyring", self.ring.keyring, plain + ".gz")
+
+        self.assertEqual(result.returncode, 4)
+        self.assertIn(b"left unchanged", result.stderr)
+        with open(plain + ".gz", "rb") as after:
+            self.assertEqual(after.read(), data[:-12])
 
     def test_failed_rewrap_removes_its_copy(self):
         path = self.write_dump("long.txt", 10)

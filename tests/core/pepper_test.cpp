@@ -166,6 +166,17 @@ TEST_CASE("encrypt mode: an old key asks for a rehash", "[core][pepper]") {
   CHECK(rotated.hash(as_bytes("hunter2"))->starts_with("$pwsvc-sealed$v=1,key=k2$"));
 }
 
+TEST_CASE("encrypt mode: old-key outranks weak", "[core][pepper]") {
+  const std::string stored = *engine(PepperMode::encrypt, keyring("k1", true, false))
+                                  .hash(as_bytes("hunter2"));
+  Policy stricter = cheap_policy(PepperMode::encrypt);
+  stricter.params[Algorithm::argon2id]["m"] = 128;
+  const Engine rotated(stricter, Limits{}, keyring("k2", true, true));
+
+  CHECK(rotated.identify(stored).verdict == Verdict::old_key);
+  CHECK(rotated.classify(stored).verdict == Verdict::old_key);
+}
+
 TEST_CASE("encrypt mode: a missing key is an error naming it", "[core][pepper]") {
   const std::string stored = *engine(PepperMode::encrypt, keyring("k1", true, false))
                                   .hash(as_bytes("hunter2"));
