@@ -18,5 +18,6 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_tune_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_audit_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_keys_command(CLI::App& app, const GlobalOptions& global, int& status);
+void add_breach_index_command(CLI::App& app, int& status);
 
 }  // namespace pwsvc::cli

@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   add_tune_command(app, global, status);
   add_audit_command(app, global, status);
   add_keys_command(app, global, status);
+  add_breach_index_command(app, status);
   app.footer("With --remote, output and exit statuses are those of a local run. Connecting\n"
              "times out after " + std::to_string(k_connect_timeout.count()) +
              " s, the whole request after " + std::to_string(k_request_timeout.count()) +
