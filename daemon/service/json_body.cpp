@@ -1,20 +1,40 @@
 // Request body parsing; the JSON tree lives in wiped memory and is freed at once.
 #include "json_body.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 #include <new>
+#include <string>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <sodium.h>
 
 namespace pwsvc::daemon {
 
+// Boost.JSON 1.81 frees some object keys with a larger alignment than it
+// allocated them with (1 at allocation, 16 at release when a parse fails),
+// and operator delete needs the alignment that operator new got. So every
+// alignment up to the default one takes the plain operator new and delete.
+constexpr std::size_t k_default_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+
 void* WipingResource::do_allocate(std::size_t bytes, std::size_t align) {
+  if (align <= k_default_alignment) {
+    return ::operator new(bytes);
+  }
   return ::operator new(bytes, std::align_val_t(align));
 }
 
 void WipingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_t align) {
   sodium_memzero(pointer, bytes);
-  ::operator delete(pointer, bytes, std::align_val_t(align));
+  // The unsized forms, because clang 14 declares the sized ones only with
+  // -fsized-deallocation.
+  if (align <= k_default_alignment) {
+    ::operator delete(pointer);
+    return;
+  }
+  ::operator delete(pointer, std::align_val_t(align));
 }
 
 bool WipingResource::do_is_equal(const memory_resource& other) const noexcept {
@@ -23,7 +43,82 @@ bool WipingResource::do_is_equal(const memory_resource& other) const noexcept {
 
 namespace {
 
+// A basic_parser handler that only looks for a member name repeated within
+// one object. Boost.JSON 1.81 keeps one of the values silently, while a proxy
+// in front may read the other, so a body with a repeated name is rejected.
+class RepeatedKeyFinder {
+ public:
+  static constexpr std::size_t max_array_size = -1;
+  static constexpr std::size_t max_object_size = -1;
+  static constexpr std::size_t max_string_size = -1;
+  static constexpr std::size_t max_key_size = -1;
+
+  bool repeated() const { return repeated_; }
+
+  bool on_document_begin(boost::json::error_code&) { return true; }
+  bool on_document_end(boost::json::error_code&) { return true; }
+  bool on_array_begin(boost::json::error_code&) { return true; }
+  bool on_array_end(std::size_t, boost::json::error_code&) { return true; }
+  bool on_object_begin(boost::json::error_code&) {
+    objects_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::json::error_code&) {
+    objects_.pop_back();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, boost::json::error_code&) {
+    return true;
+  }
+  bool on_string(boost::json::string_view, std::size_t, boost::json::error_code&) { return true; }
+  bool on_key_part(boost::json::string_view part, std::size_t, boost::json::error_code&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view part, std::size_t, boost::json::error_code& error) {
+    key_.append(part.data(), part.size());
+    auto& keys = objects_.back();
+    repeated_ = std::find(keys.begin(), keys.end(), key_) != keys.end();
+    keys.push_back(std::move(key_));
+    key_.clear();
+    if (repeated_) {
+      error = boost::json::error::syntax;
+    }
+    return !repeated_;
+  }
+  bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_int64(std::int64_t, boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, boost::json::string_view, boost::json::error_code&) {
+    return true;
+  }
+  bool on_double(double, boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_bool(bool, boost::json::error_code&) { return true; }
+  bool on_null(boost::json::error_code&) { return true; }
+  bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
+
+ private:
+  std::vector<std::vector<std::string>> objects_;
+  std::string key_;
+  bool repeated_ = false;
+};
+
+// Returns true when some object in `body` names a member twice. Bodies that
+// are not valid JSON return false and fail in the real parse.
+bool has_repeated_key(std::string_view body) {
+  boost::json::parse_options options;
+  options.max_depth = 8;
+  boost::json::basic_parser<RepeatedKeyFinder> parser(options);
+  boost::json::error_code error;
+  parser.write_some(false, body.data(), body.size(), error);
+  return parser.handler().repeated();
+}
+
 Result<boost::json::value> parse_object(std::string_view body, boost::json::storage_ptr storage) {
+  if (has_repeated_key(body)) {
+    return fail(ErrorCode::invalid_argument,
+                "the request body names a field twice; send each field once");
+  }
   boost::json::error_code error;
   boost::json::parse_options options;
   options.max_depth = 8;
@@ -87,6 +182,11 @@ Result<SecretBytes> password_field(const boost::json::object& object) {
     return SecretBytes::copy_of(*field);
   }
 
+  // An empty string is the empty password. It is returned here because an
+  // empty SecretBytes has no buffer, and libsodium's output must not be null.
+  if (field->empty()) {
+    return SecretBytes();
+  }
   SecretBytes password(field->size());
   std::size_t length = 0;
   const char* end = nullptr;

@@ -1,0 +1,169 @@
+"""Adversarial tests of the real pwsvcd, on loopback and a temporary Unix socket, each bounded
+in time: a burst of large Argon2 requests against a small memory budget, headers sent a byte
+at a time, hostile JSON bodies, and kill -9 followed by a restart."""
+
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+from daemon_test import BASE_CONFIG, Daemon
+
+# 64 MiB Argon2id requests need the limit raised from the default 256 MiB only
+# for the request parameters, not for the policy.
+LARGE_CONFIG = BASE_CONFIG + """
+[limits]
+argon2_max_memory_kib = 65536
+[daemon]
+workers = 2
+"""
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))
+
+
+class BurstTest(unittest.TestCase):
+    def test_hundreds_of_64_mib_requests_stay_in_budget(self):
+        budget_mib = 192
+        daemon = Daemon(LARGE_CONFIG, extra_args=("--memory-budget", f"{budget_mib}MiB"))
+        body = {"password": "pw", "params": {"m": 65536, "t": 1, "p": 1}}
+        try:
+            def send(_):
+                response, data = daemon.unix("POST", "/v1/hash", body)
+                return response.status, response.getheader("Retry-After"), data
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                results = list(pool.map(send, range(300)))
+
+            statuses = [status for status, _, _ in results]
+            self.assertIn(200, statuses)
+            self.assertIn(503, statuses)
+            self.assertTrue(set(statuses) <= {200, 429, 503}, set(statuses))
+            for status, retry_after, data in results:
+                if status == 200:
+                    self.assertTrue(json.loads(data)["hash"].startswith("$argon2id$v=19$m=65536,"))
+                else:
+                    self.assertTrue(retry_after, data)
+                    self.assertIn("error", json.loads(data))
+            # The budget admits at most three 64 MiB runs at once; the rest
+            # of the peak is the daemon's fixed overhead.
+            self.assertLess(peak_rss_kib(daemon.process.pid), (budget_mib + 48) * 1024)
+            self.assertEqual(daemon.unix("GET", "/healthz")[0].status, 200)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+
+class SlowClientTest(unittest.TestCase):
+    def test_headers_a_byte_at_a_time_are_cut_off(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon]\nheader_timeout_ms = 500\n")
+        try:
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.connect(daemon.socket_path)
+            client.settimeout(5)
+            started = time.monotonic()
+            closed_after = None
+            for byte in b"POST /v1/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n":
+                try:
+                    client.send(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    closed_after = time.monotonic() - started
+                    break
+                time.sleep(0.05)
+            if closed_after is None:
+                reply = client.recv(4096)
+                closed_after = time.monotonic() - started
+                self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 408"), reply)
+            client.close()
+
+            # The whole header would take over 3 s at this pace; the timeout
+            # closes the connection after about 0.5 s.
+            self.assertLess(closed_after, 2.5)
+            self.assertEqual(daemon.unix("GET", "/healthz")[0].status, 200)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+
+class HostileBodyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+
+    def assert_client_error(self, body):
+        response, data = self.daemon.unix("POST", "/v1/hash", body)
+        self.assertGreaterEqual(response.status, 400, data)
+        self.assertLess(response.status, 500, data)
+        error = json.loads(data)["error"]
+        self.assertEqual(set(error), {"code", "message", "request_id"})
+        self.assertEqual(error["request_id"], response.getheader("X-Request-Id"))
+
+    def test_each_hostile_body_is_a_4xx_with_the_error_schema(self):
+        bodies = [
+            b'{"password": "\xff\xfe"}',               # invalid UTF-8
+            b'{"password": "a\x00b"}',                 # a raw NUL byte
+            b'{"password": "pw", "params": {"m": 1e300}}',
+            b'{"password": "pw", "params": {"m": 18446744073709551616}}',
+            b'{"password": "pw", "extra": 1}',         # an unknown field
+            b'{"password": 5}',
+            b'{"password": ["pw"]}',
+            b'{"password": "pw"',                      # cut short
+            b'[' * 10000 + b']' * 10000,               # deep nesting
+            b'{"password": "pw", "password": "pw2"}',  # a repeated field
+            b'',
+        ]
+        for body in bodies:
+            with self.subTest(body=body[:40]):
+                self.assert_client_error(body)
+        self.assertEqual(self.daemon.unix("GET", "/healthz")[0].status, 200)
+
+
+class CrashTest(unittest.TestCase):
+    def test_kill_9_then_restart_is_ready_quickly(self):
+        daemon = Daemon()
+        stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+        daemon.process.send_signal(signal.SIGKILL)
+        daemon.process.wait(timeout=10)
+        daemon.stderr.close()
+
+        # The stale socket file is still there; the new daemon must replace it.
+        # The second daemon reuses the first one's directory, config and socket path.
+        self.assertTrue(os.path.exists(daemon.socket_path))
+        started = time.monotonic()
+        again = Daemon.__new__(Daemon)
+        again.__dict__.update(daemon.__dict__)
+        again.stderr = open(os.path.join(daemon.dir, "stderr-2.log"), "wb")
+        again.process = subprocess.Popen(
+            [os.environ["PWSVCD_BIN"], "--config", daemon.config_path,
+             "--listen", f"unix:{daemon.socket_path}", "--listen", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL, stderr=again.stderr)
+        try:
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    if again.unix("GET", "/readyz")[0].status == 200:
+                        break
+                except OSError:
+                    pass
+                self.assertLess(time.monotonic(), deadline, "not ready within 5 s")
+                time.sleep(0.02)
+            ready_after = time.monotonic() - started
+            result = json.loads(again.unix("POST", "/v1/verify",
+                                           {"password": "pw", "hash": stored})[1])
+            self.assertTrue(result["match"])
+            self.assertLess(ready_after, 2)
+        finally:
+            self.assertEqual(again.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
