@@ -37,8 +37,10 @@ Result<HashRequest> parse_hash_request(const std::string& algorithm,
   for (const std::string& param : params) {
     const std::size_t equals = param.find('=');
     std::uint64_t value = 0;
-    const char* begin = param.data() + equals + 1;
+    // Without an '=', data() + npos would overflow the pointer, which is
+    // undefined behaviour even though the result is never read.
     const char* end = param.data() + param.size();
+    const char* begin = equals == std::string::npos ? end : param.data() + equals + 1;
     const bool parsed = equals != std::string::npos && equals > 0 && begin != end &&
                         std::from_chars(begin, end, value).ptr == end;
     if (!parsed) {

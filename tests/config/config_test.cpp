@@ -113,6 +113,9 @@ TEST_CASE("config: non-ASCII outside strings is an error", "[config]") {
       {"[policy]\nalgorithm = \"bcrypt\" \xC2\xA7\n", 2},
       {"s = \"\"\"\\\n\xC2\xA7\"\"\"\n", 2},
       {"\xCC\xAA", 1},
+      {"s = \"\"\"\"\n\"\\\xC2\xA7\"\"", 2},
+      {"s = \"\\\xC2\xA7\"", 1},
+      {"s = 2\"\xC2\xA7" "d\"\"", 1},
   };
   for (const auto& [text, line] : cases) {
     INFO("config text: " << text);
