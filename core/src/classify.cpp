@@ -101,7 +101,10 @@ Classification Engine::classify_unsealed(std::string_view stored,
   result.format = parsed->format;
   result.verdict = check_limits(*parsed, limits_) ? Verdict::ok : Verdict::over_limit;
 
-  if (!parsed->key_id.empty() && (!keyring_ || !keyring_->contains(parsed->key_id))) {
+  // As in identify(), a missing pepper key matters only for a hash within the limits.
+  const bool key_missing =
+      !parsed->key_id.empty() && (!keyring_ || !keyring_->contains(parsed->key_id));
+  if (result.verdict == Verdict::ok && key_missing) {
     return unparsed(Verdict::invalid, stored);
   }
 

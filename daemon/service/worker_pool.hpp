@@ -78,6 +78,8 @@ class WorkerPool {
   std::uint64_t reserved_ = 0;
   bool stopping_ = false;
   // Moving average of job run time, for the start-time estimate.
+  // NOTE: until the first jobs finish, every run is guessed at 50 ms, so a
+  // burst right after start can be refused earlier than its real cost needs.
   double average_seconds_ = 0.05;
   std::vector<std::thread> threads_;
 };

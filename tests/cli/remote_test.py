@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import stat
@@ -13,7 +14,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import sys
 import unittest
+
+# The daemon tests' launcher starts pwsvcd; only its Daemon class is used here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
+from daemon_test import Daemon as DaemonProcess  # noqa: E402
 
 PWSVC = os.environ["PWSVC_BIN"]
 PWSVCD = os.environ["PWSVCD_BIN"]
@@ -99,46 +105,8 @@ def mint_key(directory, name="tests"):
     return key_path, minted.stderr.decode()
 
 
-class Daemon:
-    """Runs pwsvcd on a fresh Unix socket and on 127.0.0.1 port 0."""
-
-    def __init__(self, config):
-        self.dir = tempfile.mkdtemp(prefix="pwsvc-remote-test-")
-        self.socket_path = os.path.join(self.dir, "pwsvcd.sock")
-        self.config_path = os.path.join(self.dir, "pwsvc.toml")
-        with open(self.config_path, "w", encoding="utf-8") as file:
-            file.write(config)
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
-        with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(
-                [PWSVCD, "--config", self.config_path, "--listen", f"unix:{self.socket_path}",
-                 "--listen", "127.0.0.1:0"],
-                stdout=subprocess.DEVNULL, stderr=stderr)
-        self.port = self._wait_for_port()
-
-    def _wait_for_port(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            events = self.log_events()
-            if any(event.get("event") == "started" for event in events):
-                return [event["port"] for event in events if "port" in event][0]
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pwsvcd exited: {self.log_text()}")
-            time.sleep(0.02)
-        raise RuntimeError("pwsvcd did not start within 10 s")
-
-    def log_text(self):
-        with open(self.stderr_path, "rb") as file:
-            return file.read().decode("utf-8", "replace")
-
-    def log_events(self):
-        events = []
-        for line in self.log_text().splitlines():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                pass
-        return events
+class Daemon(DaemonProcess):
+    """pwsvcd from the daemon tests, with the addresses that --remote takes."""
 
     @property
     def unix_address(self):
@@ -148,11 +116,10 @@ class Daemon:
     def http_address(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-        self.process.wait(timeout=30)
+    def stop(self, sig=signal.SIGTERM):
+        code = super().stop(sig)
         shutil.rmtree(self.dir, ignore_errors=True)
+        return code
 
 
 class RemoteCase(unittest.TestCase):

@@ -259,3 +259,14 @@ TEST_CASE("pepper: required pepper flags plain hashes", "[core][pepper]") {
   CHECK(result->match);
   CHECK(result->needs_rehash);
 }
+
+TEST_CASE("hmac mode: over-limit comes before a missing key", "[core][pepper]") {
+  Limits tiny;
+  tiny.argon2_max_memory_kib = 1024;
+  const Engine small(cheap_policy(PepperMode::hmac), tiny, nullptr);
+  const std::string stored =
+      "$argon2id$v=19$m=8192,t=2,p=1,keyid=a2VQ$E8lFiZiTvZQ$Qargon2d9NVY";
+
+  CHECK(small.identify(stored).verdict == Verdict::over_limit);
+  CHECK(small.classify(stored).verdict == Verdict::over_limit);
+}
