@@ -199,8 +199,10 @@ TEST_CASE("encrypt mode: an altered seal fails authentication", "[core][pepper]"
   // The key id is authenticated, so naming the other key fails too.
   std::string renamed = stored;
   renamed.replace(renamed.find("key=k1"), 6, "key=k2");
+  // A character well inside the payload, so the base64 stays valid.
   std::string flipped = stored;
-  flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+  char& inside = flipped[flipped.size() - 20];
+  inside = inside == 'A' ? 'B' : 'A';
 
   for (const std::string& altered : {renamed, flipped}) {
     CAPTURE(altered);
