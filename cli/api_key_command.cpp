@@ -66,20 +66,6 @@ std::string key_sha256_hex(std::string_view key) {
   return hex;
 }
 
-// Writes all of `text` with write(2), so no stdio buffer keeps the key.
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written < 0) {
-      return false;
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
-}
 
 // Creates `path` with mode 0600 and writes `line` to it. An existing file
 // or symbolic link at `path` is an error and is never overwritten.

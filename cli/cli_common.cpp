@@ -1,6 +1,9 @@
 // Settings lookup and error reporting shared by the subcommands.
 #include "cli_common.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -65,5 +68,19 @@ int print_error(std::string_view message, int status) {
 }
 
 int print_error(const Error& error) { return print_error(error.message, exit_code_for(error.code)); }
+
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written < 0) {
+      return false;
+    }
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
 
 }  // namespace pwsvc::cli

@@ -47,4 +47,7 @@ int print_error(std::string_view message, int status);
 // Prints the core error and returns its exit status.
 int print_error(const Error& error);
 
+// Writes all of `text` with write(2), so no stdio buffer keeps a secret.
+bool write_all(int fd, std::string_view text);
+
 }  // namespace pwsvc::cli

@@ -66,18 +66,11 @@ Result<void> replace_file(const std::filesystem::path& path, ByteView bytes) {
               << std::strerror(errno) << "\n";
   }
 
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t written = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written < 0) {
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      return fail(ErrorCode::internal, "cannot write " + temporary.string());
-    }
-    done += static_cast<std::size_t>(written);
+  if (!write_all(fd, {reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return fail(ErrorCode::internal,
+                "cannot write " + temporary.string() + ": " + std::strerror(errno));
   }
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
