@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from daemon_test import BASE_CONFIG, Daemon
+from daemon_test import BASE_CONFIG, PASSWORD, Daemon
 
 # 64 MiB Argon2id requests need the limit raised from the default 256 MiB only
 # for the request parameters, not for the policy.
@@ -33,7 +33,7 @@ class BurstTest(unittest.TestCase):
     def test_hundreds_of_64_mib_requests_stay_in_budget(self):
         budget_mib = 192
         daemon = Daemon(LARGE_CONFIG, extra_args=("--memory-budget", f"{budget_mib}MiB"))
-        body = {"password": "pw", "params": {"m": 65536, "t": 1, "p": 1}}
+        body = {"password": PASSWORD, "params": {"m": 65536, "t": 1, "p": 1}}
         try:
             def send(_):
                 response, data = daemon.unix("POST", "/v1/hash", body)
@@ -111,14 +111,14 @@ class HostileBodyTest(unittest.TestCase):
         bodies = [
             b'{"password": "\xff\xfe"}',               # invalid UTF-8
             b'{"password": "a\x00b"}',                 # a raw NUL byte
-            b'{"password": "pw", "params": {"m": 1e300}}',
-            b'{"password": "pw", "params": {"m": 18446744073709551616}}',
-            b'{"password": "pw", "extra": 1}',         # an unknown field
+            b'{"password": PASSWORD, "params": {"m": 1e300}}',
+            b'{"password": PASSWORD, "params": {"m": 18446744073709551616}}',
+            b'{"password": PASSWORD, "extra": 1}',         # an unknown field
             b'{"password": 5}',
             b'{"password": ["pw"]}',
-            b'{"password": "pw"',                      # cut short
+            b'{"password": PASSWORD',                      # cut short
             b'[' * 10000 + b']' * 10000,               # deep nesting
-            b'{"password": "pw", "password": "pw2"}',  # a repeated field
+            b'{"password": PASSWORD, "password": "pw2"}',  # a repeated field
             b'',
         ]
         for body in bodies:
@@ -130,7 +130,7 @@ class HostileBodyTest(unittest.TestCase):
 class CrashTest(unittest.TestCase):
     def test_kill_9_then_restart_is_ready_quickly(self):
         daemon = Daemon()
-        stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+        stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
         daemon.process.send_signal(signal.SIGKILL)
         daemon.process.wait(timeout=10)
         daemon.stderr.close()
@@ -158,7 +158,7 @@ class CrashTest(unittest.TestCase):
                 time.sleep(0.02)
             ready_after = time.monotonic() - started
             result = json.loads(again.unix("POST", "/v1/verify",
-                                           {"password": "pw", "hash": stored})[1])
+                                           {"password": PASSWORD, "hash": stored})[1])
             self.assertTrue(result["match"])
             self.assertLess(ready_after, 2)
         finally:

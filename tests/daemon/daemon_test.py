@@ -22,6 +22,10 @@ VECTORS = os.environ["PWSVC_VECTORS_DIR"]
 
 API_KEY = "test-key-" + "k" * 32
 SENTINEL = "Sentinel-Password-7f3a9c"
+# Every test sends this sentinel as its password, and the launcher fails a
+# test whose daemon writes the sentinel or the API key to a response body,
+# the log or /metrics.
+PASSWORD = SENTINEL
 
 BASE_CONFIG = f"""
 [policy.argon2id]
@@ -111,14 +115,27 @@ class Daemon:
         response = connection.getresponse()
         data = response.read()
         connection.close()
+        assert_no_secret(data.decode("utf-8", "replace"), f"the response to {method} {path}")
         return response, data
 
     def stop(self, sig=signal.SIGTERM):
         if self.process.poll() is None:
+            try:
+                metrics = self.unix("GET", "/metrics")[1].decode("utf-8", "replace")
+                assert_no_secret(metrics, "/metrics")
+            except OSError:
+                pass  # the test closed the socket or stopped listening
             self.process.send_signal(sig)
         code = self.process.wait(timeout=30)
         self.stderr.close()
+        assert_no_secret(self.log_text(), "the log")
         return code
+
+
+def assert_no_secret(text, where):
+    for secret in (SENTINEL, API_KEY):
+        if secret in text:
+            raise AssertionError(f"a test secret appeared in {where}")
 
 
 def read_jsonl(name):
@@ -180,27 +197,27 @@ class ApiTest(DaemonCase):
             self.assertFalse(json.loads(data)["match"])
 
     def test_aliases_match_the_main_routes(self):
-        response, data = self.daemon.unix("POST", "/v1/api/encrypt", {"password": "pw"})
+        response, data = self.daemon.unix("POST", "/v1/api/encrypt", {"password": PASSWORD})
         self.assertEqual(response.status, 200, data)
         stored = json.loads(data)["hash"]
-        response, data = self.daemon.unix("POST", "/v1/api/verify", {"password": "pw", "hash": stored})
+        response, data = self.daemon.unix("POST", "/v1/api/verify", {"password": PASSWORD, "hash": stored})
         self.assertTrue(json.loads(data)["match"])
 
     def test_algorithm_params_and_rehash(self):
         response, data = self.daemon.unix("POST", "/v1/hash", {
-            "password": "pw", "algorithm": "bcrypt", "params": {"cost": 4}})
+            "password": PASSWORD, "algorithm": "bcrypt", "params": {"cost": 4}})
         self.assertEqual(response.status, 200, data)
         stored = json.loads(data)["hash"]
         self.assertTrue(stored.startswith("$2b$04$"))
         response, data = self.daemon.unix("POST", "/v1/verify",
-                                          {"password": "pw", "hash": stored, "rehash": True})
+                                          {"password": PASSWORD, "hash": stored, "rehash": True})
         answer = json.loads(data)
         self.assertTrue(answer["match"])
         self.assertTrue(answer["needs_rehash"])
         self.assertTrue(answer["new_hash"].startswith("$argon2id$"))
 
     def test_unknown_user_gets_a_plain_mismatch(self):
-        response, data = self.daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": None})
+        response, data = self.daemon.unix("POST", "/v1/verify", {"password": PASSWORD, "hash": None})
         self.assertEqual(response.status, 200)
         self.assertEqual(json.loads(data), {"match": False, "needs_rehash": False,
                                             "scheme": "argon2id"})
@@ -252,14 +269,14 @@ class ErrorTest(DaemonCase):
             "{not json",
             "[]",
             {"password": 5},
-            {"password": "pw", "extra": 1},
-            {"password": "pw", "password_b64": "cHc="},
+            {"password": PASSWORD, "extra": 1},
+            {"password": PASSWORD, "password_b64": "cHc="},
             {},
             {"password_b64": "not base64!"},
-            {"password": "pw", "params": {"m": -1}},
-            {"password": "pw", "params": {"m": 1e300}},
-            {"password": "pw", "algorithm": "md5-crypt"},
-            {"password": "pw", "params": {"m": 1 << 40}},
+            {"password": PASSWORD, "params": {"m": -1}},
+            {"password": PASSWORD, "params": {"m": 1e300}},
+            {"password": PASSWORD, "algorithm": "md5-crypt"},
+            {"password": PASSWORD, "params": {"m": 1 << 40}},
         ]
         for body in cases:
             response, data = self.daemon.unix("POST", "/v1/hash", body)
@@ -267,7 +284,7 @@ class ErrorTest(DaemonCase):
             self.assertNotIn("pw", error["message"].split("'"), body)
         response, data = self.daemon.unix("POST", "/v1/hash", b'{"password": "\xff\xfe"}')
         self.assert_error(response, data, 400)
-        response, data = self.daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": 5})
+        response, data = self.daemon.unix("POST", "/v1/verify", {"password": PASSWORD, "hash": 5})
         self.assert_error(response, data, 400)
 
     def test_404_405_415(self):
@@ -280,9 +297,9 @@ class ErrorTest(DaemonCase):
         self.assert_error(response, data, 415, "unsupported_media_type")
 
     def test_401_without_or_with_wrong_key(self):
-        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": "pw"}, key=None),
+        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": PASSWORD}, key=None),
                           401, "unauthorized")
-        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": "pw"}, key="wrong"),
+        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": PASSWORD}, key="wrong"),
                           401, "unauthorized")
         self.assert_error(*self.daemon.tcp("GET", "/metrics", key=None), 401)
 
@@ -326,13 +343,13 @@ class LimitsTest(unittest.TestCase):
     def test_failed_verifies_per_subject(self):
         daemon = Daemon(BASE_CONFIG + "\n[daemon.rate_limit]\nfailed_verifies_per_minute = 2\n")
         try:
-            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             statuses = [daemon.unix("POST", "/v1/verify", {"password": "bad", "hash": stored,
                                                            "subject": "alice"})[0].status
                         for _ in range(4)]
             self.assertEqual(statuses[:2], [200, 200])
             self.assertEqual(statuses[3], 429)
-            other = daemon.unix("POST", "/v1/verify", {"password": "pw", "hash": stored,
+            other = daemon.unix("POST", "/v1/verify", {"password": PASSWORD, "hash": stored,
                                                        "subject": "bob"})
             self.assertEqual(other[0].status, 200)
         finally:
@@ -341,7 +358,7 @@ class LimitsTest(unittest.TestCase):
     def test_unix_peer_not_in_allow_list_is_403(self):
         daemon = Daemon(BASE_CONFIG + "\n[daemon]\nallowed_uids = [4242]\n")
         try:
-            response, data = daemon.unix("POST", "/v1/hash", {"password": "pw"})
+            response, data = daemon.unix("POST", "/v1/hash", {"password": PASSWORD})
             self.assertEqual(response.status, 403)
         finally:
             daemon.stop()
@@ -351,7 +368,7 @@ class LimitsTest(unittest.TestCase):
         daemon = Daemon(config, extra_args=("--memory-budget", "40MiB"))
         try:
             def send(_):
-                response, data = daemon.unix("POST", "/v1/hash", {"password": "pw"})
+                response, data = daemon.unix("POST", "/v1/hash", {"password": PASSWORD})
                 return response.status, response.getheader("Retry-After")
 
             with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
@@ -379,14 +396,14 @@ class LifecycleTest(unittest.TestCase):
                 file.write(BASE_CONFIG.replace("m = 64", "m = 128"))
             daemon.process.send_signal(signal.SIGHUP)
             self._wait_for_event(daemon, "reloaded")
-            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             self.assertIn("m=128,", stored)
 
             with open(daemon.config_path, "w", encoding="utf-8") as file:
                 file.write("[policy]\nalgorithm = 'nope'\n")
             daemon.process.send_signal(signal.SIGHUP)
             self._wait_for_event(daemon, "reload_rejected")
-            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             self.assertIn("m=128,", stored)
         finally:
             self.assertEqual(daemon.stop(), 0)
@@ -402,10 +419,10 @@ class LifecycleTest(unittest.TestCase):
 
         def keep_hashing():
             while not stop.is_set():
-                statuses.append(daemon.unix("POST", "/v1/hash", {"password": "pw"})[0].status)
+                statuses.append(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[0].status)
 
         try:
-            old = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            old = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             self.assertTrue(old.startswith("$pwsvc-sealed$v=1,key=k1$"))
             worker = threading.Thread(target=keep_hashing)
             worker.start()
@@ -415,9 +432,9 @@ class LifecycleTest(unittest.TestCase):
             stop.set()
             worker.join()
 
-            new = json.loads(daemon.unix("POST", "/v1/hash", {"password": "pw"})[1])["hash"]
+            new = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             verdict = json.loads(daemon.unix("POST", "/v1/verify",
-                                             {"password": "pw", "hash": old})[1])
+                                             {"password": PASSWORD, "hash": old})[1])
             self.assertTrue(new.startswith("$pwsvc-sealed$v=1,key=k2$"))
             self.assertTrue(verdict["match"])
             self.assertTrue(verdict["needs_rehash"])
@@ -436,7 +453,7 @@ class LifecycleTest(unittest.TestCase):
         results = []
 
         def slow_request():
-            results.append(daemon.unix("POST", "/v1/hash", {"password": "pw"}))
+            results.append(daemon.unix("POST", "/v1/hash", {"password": PASSWORD}))
 
         thread = threading.Thread(target=slow_request)
         thread.start()
@@ -570,7 +587,7 @@ class TlsTest(unittest.TestCase):
         self.assertFalse(json.loads(data)["match"])
 
     def test_https_still_needs_the_api_key(self):
-        response, data = self.https("POST", "/v1/hash", {"password": "pw"}, key=None)
+        response, data = self.https("POST", "/v1/hash", {"password": PASSWORD}, key=None)
         self.assertEqual(response.status, 401, data)
 
     def test_tls_13_preferred_and_12_accepted(self):
