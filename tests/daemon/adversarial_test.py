@@ -1,6 +1,8 @@
-"""Adversarial tests of the real pwsvcd, on loopback and a temporary Unix socket, each bounded
-in time: a burst of large Argon2 requests against a small memory budget, headers sent a byte
-at a time, hostile JSON bodies, and kill -9 followed by a restart."""
+"""Adversarial tests of the real pwsvcd on a temporary Unix socket and loopback.
+
+Each test is bounded in time. They cover a burst of large Argon2 requests against a small
+memory budget, headers sent a byte at a time, hostile JSON bodies, and kill -9 followed by a
+restart."""
 
 import concurrent.futures
 import json
@@ -30,7 +32,7 @@ def peak_rss_kib(pid):
 
 
 class BurstTest(unittest.TestCase):
-    def test_hundreds_of_64_mib_requests_stay_in_budget(self):
+    def test_large_burst_stays_in_budget(self):
         budget_mib = 192
         daemon = Daemon(LARGE_CONFIG, extra_args=("--memory-budget", f"{budget_mib}MiB"))
         body = {"password": PASSWORD, "params": {"m": 65536, "t": 1, "p": 1}}
@@ -61,7 +63,7 @@ class BurstTest(unittest.TestCase):
 
 
 class SlowClientTest(unittest.TestCase):
-    def test_headers_a_byte_at_a_time_are_cut_off(self):
+    def test_slow_headers_are_cut_off(self):
         daemon = Daemon(BASE_CONFIG + "\n[daemon]\nheader_timeout_ms = 500\n")
         try:
             client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -107,7 +109,7 @@ class HostileBodyTest(unittest.TestCase):
         self.assertEqual(set(error), {"code", "message", "request_id"})
         self.assertEqual(error["request_id"], response.getheader("X-Request-Id"))
 
-    def test_each_hostile_body_is_a_4xx_with_the_error_schema(self):
+    def test_hostile_bodies_get_4xx(self):
         bodies = [
             b'{"password": "\xff\xfe"}',               # invalid UTF-8
             b'{"password": "a\x00b"}',                 # a raw NUL byte
@@ -128,7 +130,7 @@ class HostileBodyTest(unittest.TestCase):
 
 
 class CrashTest(unittest.TestCase):
-    def test_kill_9_then_restart_is_ready_quickly(self):
+    def test_restart_after_kill_is_quick(self):
         daemon = Daemon()
         stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
         daemon.process.send_signal(signal.SIGKILL)
