@@ -27,14 +27,18 @@ struct Examined {
   std::optional<Error> error;
 };
 
+Error hash_too_long(std::size_t size, const Limits& limits) {
+  return {ErrorCode::limit_exceeded, "the stored hash is " + std::to_string(size) +
+                                         " characters long; the limit is " +
+                                         std::to_string(limits.max_hash_length) +
+                                         " (limits.max_hash_length)"};
+}
+
 Examined examine(std::string_view stored, const Limits& limits) {
   Examined result;
   if (stored.size() > limits.max_hash_length) {
     result.verdict = Verdict::over_limit;
-    result.error = Error{ErrorCode::limit_exceeded,
-                         "the stored hash is " + std::to_string(stored.size()) +
-                             " characters long; the limit is " +
-                             std::to_string(limits.max_hash_length) + " (limits.max_hash_length)"};
+    result.error = hash_too_long(stored.size(), limits);
     return result;
   }
   if (auto rejection = screen(stored)) {
@@ -263,10 +267,7 @@ Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) 
     return verify_unsealed(password, stored, {});
   }
   if (stored.size() > limits_.max_hash_length) {
-    return fail(ErrorCode::limit_exceeded, "the stored hash is " + std::to_string(stored.size()) +
-                                               " characters long; the limit is " +
-                                               std::to_string(limits_.max_hash_length) +
-                                               " (limits.max_hash_length)");
+    return tl::unexpected(hash_too_long(stored.size(), limits_));
   }
   auto unsealed = unseal(stored);
   if (!unsealed) {
