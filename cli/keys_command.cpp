@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include <boost/json.hpp>
@@ -42,6 +43,26 @@ std::optional<std::string> keyring_path(const KeysOptions& options, const Global
   print_error("no keyring given; pass --keyring FILE or set pepper.keyring in the config",
               k_exit_usage);
   return std::nullopt;
+}
+
+// A keyring named by --keyring or pepper.keyring, or the exit status after
+// its error was printed.
+struct NamedKeyring {
+  std::string path;
+  std::shared_ptr<const Keyring> keyring;
+  int failure = k_exit_ok;
+};
+
+NamedKeyring load_named_keyring(const KeysOptions& options, const GlobalOptions& global) {
+  const auto path = keyring_path(options, global);
+  if (!path) {
+    return {{}, nullptr, k_exit_usage};
+  }
+  auto keyring = Keyring::load(*path);
+  if (!keyring) {
+    return {*path, nullptr, print_error(keyring.error())};
+  }
+  return {*path, std::move(*keyring)};
 }
 
 // Writes `bytes` to `path` through a new 0600 file in the same directory and
@@ -114,17 +135,13 @@ int run_generate(const KeysOptions& options) {
 }
 
 int run_list(const KeysOptions& options, const GlobalOptions& global) {
-  const auto path = keyring_path(options, global);
-  if (!path) {
-    return k_exit_usage;
-  }
-  auto keyring = Keyring::load(*path);
-  if (!keyring) {
-    return print_error(keyring.error());
+  const NamedKeyring named = load_named_keyring(options, global);
+  if (named.failure != k_exit_ok) {
+    return named.failure;
   }
 
   boost::json::array keys;
-  for (const KeyInfo& key : (*keyring)->list()) {
+  for (const KeyInfo& key : named.keyring->list()) {
     if (options.json) {
       keys.push_back({{"id", key.id}, {"created", key.created}, {"active", key.active}});
     } else {
@@ -138,25 +155,21 @@ int run_list(const KeysOptions& options, const GlobalOptions& global) {
 }
 
 int run_activate(const KeysOptions& options, const GlobalOptions& global) {
-  const auto path = keyring_path(options, global);
-  if (!path) {
-    return k_exit_usage;
+  const NamedKeyring named = load_named_keyring(options, global);
+  if (named.failure != k_exit_ok) {
+    return named.failure;
   }
-  auto keyring = Keyring::load(*path);
-  if (!keyring) {
-    return print_error(keyring.error());
-  }
-  if (!(*keyring)->contains(options.id)) {
-    return print_error("key id '" + options.id + "' is not in " + *path +
+  if (!named.keyring->contains(options.id)) {
+    return print_error("key id '" + options.id + "' is not in " + named.path +
                            "; pwsvc keys list shows the ids",
                        k_exit_usage);
   }
 
-  const SecretBytes text = (*keyring)->text_with(nullptr, {}, options.id);
-  if (auto written = replace_file(*path, text.view()); !written) {
+  const SecretBytes text = named.keyring->text_with(nullptr, {}, options.id);
+  if (auto written = replace_file(named.path, text.view()); !written) {
     return print_error(written.error());
   }
-  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << *path
+  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << named.path
             << "; reload pwsvcd (SIGHUP) to use it\n";
   return k_exit_ok;
 }
@@ -196,13 +209,8 @@ void add_keys_command(CLI::App& app, const GlobalOptions& global, int& status) {
       ->required();
   rewrap->add_option("--keyring", options->keyring, "Keyring file (default: pepper.keyring)");
   rewrap->callback([options, &global, &status] {
-    const auto path = keyring_path(*options, global);
-    if (!path) {
-      status = k_exit_usage;
-      return;
-    }
-    auto keyring = Keyring::load(*path);
-    status = keyring ? run_rewrap(options->files, **keyring) : print_error(keyring.error());
+    const NamedKeyring named = load_named_keyring(*options, global);
+    status = named.failure != k_exit_ok ? named.failure : run_rewrap(options->files, *named.keyring);
   });
 }
 
