@@ -112,16 +112,8 @@ Classification Engine::classify_unsealed(std::string_view stored,
   const PepperFinding pepper = check_pepper(seal_key, parsed->key_id);
   result.needs_rehash =
       flags.needs_rehash || !pepper.reason.empty() || result.verdict == Verdict::over_limit;
-  // old-key comes first, as in identify().
-  if (result.verdict == Verdict::ok && pepper.verdict == Verdict::old_key) {
-    result.verdict = Verdict::old_key;
-  } else if (result.verdict == Verdict::ok && policy_.deprecated.contains(parsed->algorithm)) {
-    result.verdict = Verdict::legacy;
-  } else if (result.verdict == Verdict::ok && flags.below_floor) {
-    result.verdict = Verdict::weak;
-  } else if (result.verdict == Verdict::ok) {
-    result.verdict = pepper.verdict;
-  }
+  result.verdict =
+      final_verdict(result.verdict, parsed->algorithm, flags.below_floor, pepper.verdict);
   result.params = std::move(parsed->params);
   if (!seal_key.empty()) {
     result.params.emplace_back("sealed", std::string(seal_key));

@@ -157,6 +157,26 @@ PepperFinding Engine::check_pepper(std::string_view seal_key, std::string_view h
   return {};
 }
 
+// Ranks the verdicts of a parsed hash within the limits. old-key comes
+// first, so that an audit counts every hash that still needs the old key
+// before that key is retired.
+Verdict Engine::final_verdict(Verdict limits_verdict, Algorithm algorithm, bool below_floor,
+                              Verdict pepper_verdict) const {
+  if (limits_verdict != Verdict::ok) {
+    return limits_verdict;
+  }
+  if (pepper_verdict == Verdict::old_key) {
+    return Verdict::old_key;
+  }
+  if (policy_.deprecated.contains(algorithm)) {
+    return Verdict::legacy;
+  }
+  if (below_floor) {
+    return Verdict::weak;
+  }
+  return pepper_verdict;
+}
+
 RehashCheck Engine::check_rehash(const ParsedHash& parsed) const {
   RehashCheck check;
   if (policy_.deprecated.contains(parsed.algorithm)) {
@@ -368,18 +388,8 @@ Identification Engine::identify_unsealed(std::string_view stored,
     check.reasons.push_back(std::move(pepper.reason));
   }
   result.needs_rehash = !check.reasons.empty() || result.verdict == Verdict::over_limit;
-  // old-key comes first, so that an audit counts every hash that still needs
-  // the old key before that key is retired.
-  if (result.verdict == Verdict::ok && pepper.verdict == Verdict::old_key) {
-    result.verdict = Verdict::old_key;
-  } else if (result.verdict == Verdict::ok &&
-             policy_.deprecated.contains(result.parsed->algorithm)) {
-    result.verdict = Verdict::legacy;
-  } else if (result.verdict == Verdict::ok && check.below_floor) {
-    result.verdict = Verdict::weak;
-  } else if (result.verdict == Verdict::ok) {
-    result.verdict = pepper.verdict;
-  }
+  result.verdict = final_verdict(result.verdict, result.parsed->algorithm, check.below_floor,
+                                 pepper.verdict);
   result.reasons.insert(result.reasons.end(), check.reasons.begin(), check.reasons.end());
   return result;
 }

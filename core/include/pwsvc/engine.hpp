@@ -78,7 +78,7 @@ struct PepperFinding {
 
 // Hashes and verifies passwords. Immutable after construction, so one Engine
 // may serve any number of threads at once. With a keyring, new hashes are
-// peppered as policy.pepper_mode says, and peppered stored hashes verify.
+// peppered as policy.pepper_mode sets, and peppered stored hashes verify.
 class Engine {
  public:
   Engine() = default;
@@ -115,6 +115,8 @@ class Engine {
   };
 
   RehashCheck check_rehash(const ParsedHash& parsed) const;
+  Verdict final_verdict(Verdict limits_verdict, Algorithm algorithm, bool below_floor,
+                        Verdict pepper_verdict) const;
   Result<Unsealed> unseal(std::string_view stored) const;
   Result<ByteView> pepper_key(std::string_view key_id) const;
   PepperFinding check_pepper(std::string_view seal_key, std::string_view hmac_key) const;
