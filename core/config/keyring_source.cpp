@@ -1,4 +1,4 @@
-// Where the keyring comes from: the config file, a systemd credential or the environment.
+// Keyring sources: the config file, a systemd credential or the environment.
 #include <cstdlib>
 #include <filesystem>
 

@@ -28,7 +28,7 @@ enum class Admission {
 // Runs jobs on `threads` threads. Admission reserves each job's memory from
 // the budget until the job finishes, so the memory that running and queued
 // jobs need never exceeds the budget. A job that has to wait for a worker is
-// queued and started only while the recent average run time says it will
+// queued and started only while the recent average run time predicts it will
 // finish by its deadline; a job that finds a worker free always runs, so a
 // deadline shorter than one run does not reject everything. Thread-safe.
 class WorkerPool {

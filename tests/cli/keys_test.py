@@ -154,7 +154,7 @@ class PepperModesTest(PepperTestCase):
         self.assertEqual(right.returncode, 0, right.stderr)
         self.assertEqual(wrong.returncode, 1)
 
-        # After rotation the old hash still verifies, and asks for a rehash.
+        # After rotation the old hash still verifies and needs a rehash.
         ring.keys("generate", "--id", "k2", "--out", ring.keyring, "--activate")
         self.assertEqual(ring.identify(stored)["verdict"], "old-key")
         rehash = ring.pwsvc("verify", "--check-rehash", stored)

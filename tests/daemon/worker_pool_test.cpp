@@ -58,7 +58,7 @@ TEST_CASE("worker pool: a job past its latest start is not run", "[daemon][pool]
   std::promise<bool> started;
 
   // Admitted: 50 ms of estimated wait plus a 50 ms run fit in 300 ms. The
-  // first job then holds the worker past the latest start of 250 ms.
+  // first job then keeps the worker busy past the latest start of 250 ms.
   const auto admission = pool.submit(k_mib, Clock::now() + 300ms,
                                      [&](bool in_time) { started.set_value(in_time); });
   REQUIRE(admission == Admission::accepted);

@@ -20,7 +20,7 @@ using ParamMap = std::map<std::string, std::uint64_t>;
 
 // Policy: the algorithm and parameters of new hashes, which are also the
 // floor below which a stored hash of the same algorithm needs a rehash.
-// How new hashes are peppered when a keyring is configured.
+// The pepper mode for new hashes when a keyring is configured.
 enum class PepperMode {
   encrypt,  // the finished hash is sealed with XChaCha20-Poly1305 under the active key
   hmac,     // Argon2 hashes HMAC-SHA256(active key, password) and names the key in keyid
