@@ -58,6 +58,13 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::missing_key:
     case ErrorCode::internal:
       return k_exit_internal;
+    case ErrorCode::invalid_utf8:
+    case ErrorCode::too_short:
+    case ErrorCode::too_long:
+    case ErrorCode::context_word:
+    case ErrorCode::breached:
+    case ErrorCode::weak:
+      return k_exit_refused;
   }
   return k_exit_internal;
 }

@@ -17,6 +17,7 @@ enum ExitCode : int {
   k_exit_usage = 2,         // bad usage, or an invalid, unsupported or over-limit hash
   k_exit_needs_rehash = 3,  // matched, needs a rehash, and --check-rehash was given
   k_exit_internal = 4,      // a library or system failure
+  k_exit_refused = 5,       // a new password breaks the password policy
 };
 
 // Options accepted before or after any subcommand.

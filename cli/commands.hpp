@@ -10,6 +10,7 @@ namespace pwsvc::cli {
 // Each function adds one subcommand whose callback runs it and stores its
 // exit status in `status`.
 void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status);
+void add_check_password_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_verify_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_identify_command(CLI::App& app, const GlobalOptions& global, int& status);
 void add_config_command(CLI::App& app, const GlobalOptions& global, int& status);

@@ -15,6 +15,8 @@ struct HashOptions {
   std::string algorithm;
   std::vector<std::string> params;
   std::optional<int> password_fd;
+  std::vector<std::string> context;
+  bool no_policy = false;
 };
 
 int run_hash(const HashOptions& options, const GlobalOptions& global) {
@@ -26,6 +28,13 @@ int run_hash(const HashOptions& options, const GlobalOptions& global) {
   if (!request) {
     return print_error(request.error());
   }
+  if (options.no_policy && choice.remote) {
+    return print_error("--no-policy works only for local runs: pwsvcd always applies its "
+                       "password policy; run without --remote to import passwords",
+                       k_exit_usage);
+  }
+  request->new_password = !options.no_policy;
+  request->context = options.context;
 
   auto password =
       read_password(options.password_fd, Confirm::yes, choice.runner->max_password_bytes());
@@ -50,9 +59,19 @@ void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status) {
   command->add_option("--password-fd", options->password_fd,
                       "Read the password from this file descriptor until end of file, byte for "
                       "byte (default: stdin without its trailing newline, or a prompt)");
+  command->add_option("--context", options->context,
+                      "A word the password must not contain, such as the username or email "
+                      "address; repeatable")
+      ->allow_extra_args(false);
+  command->add_flag("--no-policy", options->no_policy,
+                    "Skip the password policy's rules, to import existing passwords; local runs "
+                    "only");
   command->footer(
+      "Exit status 5 means the password breaks a rule of the password policy; the message "
+      "names the rule.\n"
       "Examples:\n"
       "  printf '%s\\n' \"$PASSWORD\" | pwsvc hash\n"
+      "  pwsvc hash --context alice --context alice@example.com < password.txt\n"
       "  pwsvc hash --algorithm bcrypt --param cost=12 < password.txt\n"
       "  pwsvc hash -a argon2id -P m=65536 -P t=3 -P p=4 --password-fd 3 3< secret.bin");
   command->callback([options, &global, &status] { status = run_hash(*options, global); });

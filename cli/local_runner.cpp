@@ -57,6 +57,15 @@ class LocalRunner final : public Runner {
     return identification_json(engine_.identify(stored));
   }
 
+  Result<boost::json::object> check_password(
+      ByteView password, const std::vector<std::string>& context) const override {
+    auto report = engine_.check_password(password, context);
+    if (!report) {
+      return tl::unexpected(report.error());
+    }
+    return password_report_json(*report, engine_.policy().password.enabled);
+  }
+
  private:
   Engine engine_;
 };

@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   add_hash_command(app, global, status);
   add_verify_command(app, global, status);
   add_identify_command(app, global, status);
+  add_check_password_command(app, global, status);
   add_config_command(app, global, status);
   add_api_key_command(app, status);
   add_bench_command(app, global, status);

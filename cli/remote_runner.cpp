@@ -24,6 +24,7 @@ constexpr std::size_t k_max_api_key_bytes = 4096;
 // The "error" object of a pwsvcd error response. Its fields are empty when
 // the body is not one.
 struct DaemonError {
+  std::string code;
   std::string message;
   std::string request_id;
 };
@@ -51,10 +52,24 @@ DaemonError daemon_error(const std::string& body) {
   if (const auto* message = object->if_contains("message"); message && message->is_string()) {
     found.message = printable(message->get_string());
   }
+  if (const auto* code = object->if_contains("code"); code && code->is_string()) {
+    found.code = printable(code->get_string());
+  }
   if (const auto* id = object->if_contains("request_id"); id && id->is_string()) {
     found.request_id = printable(id->get_string());
   }
   return found;
+}
+
+// Returns the error code of a password rule named by pwsvcd.
+ErrorCode rule_code(std::string_view name) {
+  for (ErrorCode code : {ErrorCode::invalid_utf8, ErrorCode::too_short, ErrorCode::too_long,
+                         ErrorCode::context_word, ErrorCode::breached, ErrorCode::weak}) {
+    if (error_code_name(code) == name) {
+      return code;
+    }
+  }
+  return ErrorCode::weak;
 }
 
 bool is_count(const boost::json::value* value) {
@@ -155,6 +170,20 @@ class RemoteRunner final : public Runner {
     return reply;
   }
 
+  Result<boost::json::object> check_password(
+      ByteView password, const std::vector<std::string>& context) const override {
+    auto body = check_password_body(password, context);
+    if (!body) {
+      return tl::unexpected(body.error());
+    }
+    auto reply = call("/v1/check-password", *body);
+    if (reply && !(is_bool(reply->if_contains("acceptable")) &&
+                   reply->if_contains("rules") != nullptr && reply->at("rules").is_array())) {
+      return tl::unexpected(unexpected_reply());
+    }
+    return reply;
+  }
+
   Result<boost::json::object> identify(std::string_view stored) const override {
     auto body = identify_body(stored);
     if (!body) {
@@ -199,6 +228,10 @@ class RemoteRunner final : public Runner {
         return {ErrorCode::invalid_argument, daemon.message.empty() ? status : daemon.message};
       case 401:
         return {ErrorCode::invalid_argument, unauthorized_message(where)};
+      case 422:
+        // A refused password: the rule's code gives the exit status, and the
+        // message is the core's own, as a local run prints it.
+        return {rule_code(daemon.code), daemon.message.empty() ? status : daemon.message};
       case 403:
         return {ErrorCode::invalid_argument, where + " denied access (" + status + ")" + message};
       case 413:
@@ -331,7 +364,8 @@ RunnerChoice make_remote_runner(const GlobalOptions& options, const std::string&
   }
 
   RemoteClient client(std::move(*address), std::move(key), options.remote_ca);
-  return {std::make_unique<RemoteRunner>(std::move(client), std::move(key_path)), k_exit_ok};
+  return {std::make_unique<RemoteRunner>(std::move(client), std::move(key_path)), k_exit_ok,
+          true};
 }
 
 }  // namespace pwsvc::cli

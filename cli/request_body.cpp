@@ -77,6 +77,23 @@ Result<void> append_stored_hash(WipedString& out, std::string_view stored) {
   return {};
 }
 
+// Appends ,"context":[...] when there are context words.
+Result<void> append_context(WipedString& out, const std::vector<std::string>& context) {
+  if (context.empty()) {
+    return {};
+  }
+  out += ",\"context\":[";
+  for (std::size_t i = 0; i < context.size(); ++i) {
+    if (!is_utf8(context[i])) {
+      return fail(ErrorCode::invalid_argument, "a --context word is not valid UTF-8");
+    }
+    out += i == 0 ? "" : ",";
+    append_json_string(out, context[i]);
+  }
+  out += "]";
+  return {};
+}
+
 }  // namespace
 
 bool is_utf8(std::string_view text) {
@@ -145,6 +162,21 @@ Result<WipedString> hash_body(ByteView password, const HashRequest& request) {
       first = false;
     }
     body += "}";
+  }
+  if (auto appended = append_context(body, request.context); !appended) {
+    return tl::unexpected(appended.error());
+  }
+  body += "}";
+  return body;
+}
+
+Result<WipedString> check_password_body(ByteView password,
+                                        const std::vector<std::string>& context) {
+  WipedString body = empty_body(password.size(), 0);
+  body += "{";
+  append_password(body, password);
+  if (auto appended = append_context(body, context); !appended) {
+    return tl::unexpected(appended.error());
   }
   body += "}";
   return body;

@@ -1,7 +1,9 @@
 // JSON request bodies for pwsvcd, built in wiped memory because they hold passwords.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "pwsvc/engine.hpp"
 #include "runner.hpp"
@@ -21,5 +23,9 @@ bool is_utf8(std::string_view text);
 Result<WipedString> hash_body(ByteView password, const HashRequest& request);
 Result<WipedString> verify_body(ByteView password, std::string_view stored, Rehash rehash);
 Result<WipedString> identify_body(std::string_view stored);
+
+// Builds the body of POST /v1/check-password.
+Result<WipedString> check_password_body(ByteView password,
+                                        const std::vector<std::string>& context);
 
 }  // namespace pwsvc::cli

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -41,6 +42,10 @@ class Runner {
 
   // Returns identification_json() of `stored`.
   virtual Result<boost::json::object> identify(std::string_view stored) const = 0;
+
+  // Returns password_report_json() of `password` under the password policy.
+  virtual Result<boost::json::object> check_password(
+      ByteView password, const std::vector<std::string>& context) const = 0;
 };
 
 // A runner, or the exit status when none could be made (the error is
@@ -48,6 +53,7 @@ class Runner {
 struct RunnerChoice {
   std::unique_ptr<Runner> runner;
   int failure = k_exit_ok;
+  bool remote = false;
 };
 
 // Picks the remote runner when --remote or $PWSVC_REMOTE names a daemon,

@@ -37,6 +37,16 @@ pwsvc_static_archive(expat libexpat.a)
 pwsvc_static_archive(apr libapr-1.a pwsvc_static::uuid pwsvc_static::xcrypt Threads::Threads
   ${CMAKE_DL_LIBS})
 pwsvc_static_archive(aprutil libaprutil-1.a pwsvc_static::apr pwsvc_static::expat)
+pwsvc_static_archive(utf8proc libutf8proc.a)
+
+# Debian builds libzxcvbn.a without -fPIC, so it cannot go into a position-
+# independent executable: those link the shared library, and only a target
+# marked PWSVC_STATIC_LINK (the fully static Lambda bootstrap) takes the archive.
+find_library(ZXCVBN_ARCHIVE NAMES libzxcvbn.a REQUIRED)
+find_library(ZXCVBN_SHARED NAMES libzxcvbn.so REQUIRED)
+add_library(pwsvc_zxcvbn INTERFACE)
+target_link_libraries(pwsvc_zxcvbn INTERFACE
+  "$<IF:$<BOOL:$<TARGET_PROPERTY:PWSVC_STATIC_LINK>>,${ZXCVBN_ARCHIVE},${ZXCVBN_SHARED}>" m)
 target_include_directories(pwsvc_static::argon2 INTERFACE ${ARGON2_INCLUDE_DIRS})
 target_include_directories(pwsvc_static::xcrypt INTERFACE ${XCRYPT_INCLUDE_DIRS})
 target_include_directories(pwsvc_static::aprutil INTERFACE ${APRUTIL_INCLUDE_DIRS})

@@ -8,6 +8,7 @@ packages="
   libsodium-dev libargon2-dev libcrypt-dev libssl-dev libaprutil1-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libexpected-dev catch2
   libboost1.81-dev libboost-json1.81-dev libsystemd-dev systemd mandoc util-linux zlib1g-dev
+  libutf8proc-dev libzxcvbn-dev
 "
 # Extra packages named as arguments, such as clang for the sanitizer builds.
 packages="$packages $*"

@@ -240,7 +240,13 @@ void check_pepper_mode(Reader& reader, const toml::table& root, const Settings& 
 }
 
 void read_root(Reader& reader, const toml::table& root, Settings& settings) {
-  reader.reject_unknown(root, "", {"policy", "limits", "logging", "daemon", "pepper"});
+  reader.reject_unknown(root, "",
+                        {"policy", "limits", "logging", "daemon", "pepper", "password_policy"});
+  if (const toml::node* node = root.get("password_policy")) {
+    if (const toml::table* table = subtable(reader, *node, "password_policy")) {
+      config_internal::read_password_policy(reader, *table, settings);
+    }
+  }
   if (const toml::node* node = root.get("pepper")) {
     if (const toml::table* table = subtable(reader, *node, "pepper")) {
       read_pepper(reader, *table, settings);

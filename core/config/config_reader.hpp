@@ -84,4 +84,7 @@ inline const toml::table* subtable(Reader& reader, const toml::node& node, const
 // Reads the [daemon] table.
 void read_daemon(Reader& reader, const toml::table& table, DaemonSettings& daemon);
 
+// Reads the [password_policy] table into settings.policy.password.
+void read_password_policy(Reader& reader, const toml::table& table, Settings& settings);
+
 }  // namespace pwsvc::config_internal

@@ -1,4 +1,5 @@
-// Keyring sources: the config file, a systemd credential or the environment.
+// Keyring sources (the config file, a systemd credential or the environment)
+// and the engine built with the keyring and the breach index.
 #include <cstdlib>
 #include <filesystem>
 
@@ -57,7 +58,15 @@ Result<Engine> make_engine(const Settings& settings) {
   if (!keyring) {
     return tl::unexpected(keyring.error());
   }
-  return Engine(settings.policy, settings.limits, std::move(*keyring));
+  std::shared_ptr<const BreachIndex> breach;
+  if (const std::string& path = settings.policy.password.breach_index; !path.empty()) {
+    auto opened = BreachIndex::open(path);
+    if (!opened) {
+      return fail(opened.error().code, "password_policy.breach_index: " + opened.error().message);
+    }
+    breach = std::make_shared<const BreachIndex>(std::move(*opened));
+  }
+  return Engine(settings.policy, settings.limits, std::move(*keyring), std::move(breach));
 }
 
 }  // namespace pwsvc

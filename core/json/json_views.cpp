@@ -2,6 +2,7 @@
 #include "json_views.hpp"
 
 #include <charconv>
+#include <cmath>
 
 namespace pwsvc {
 
@@ -92,7 +93,57 @@ boost::json::object policy_json(const Policy& policy, const Limits& limits) {
       {"scrypt_max_parallelism", limits.scrypt_max_parallelism},
       {"sha_crypt_max_rounds", limits.sha_crypt_max_rounds},
   };
-  return {{"policy", std::move(policy_object)}, {"limits", std::move(limits_object)}};
+  return {{"policy", std::move(policy_object)},
+          {"limits", std::move(limits_object)},
+          {"password_policy", password_rules_json(policy.password)}};
+}
+
+boost::json::object password_rules_json(const PasswordRules& rules) {
+  boost::json::array words;
+  for (const std::string& word : rules.context_words) {
+    words.emplace_back(word);
+  }
+  return {
+      {"enabled", rules.enabled},
+      {"unicode", unicode_mode_name(rules.unicode)},
+      {"verify_unnormalized", rules.verify_unnormalized},
+      {"min_length", rules.min_length},
+      {"max_length", rules.max_length},
+      {"min_strength", rules.min_strength},
+      {"breach_check", !rules.breach_index.empty()},
+      {"breach_min_count", rules.breach_min_count},
+      {"context_words", std::move(words)},
+  };
+}
+
+boost::json::object password_report_json(const PasswordReport& report, bool enforced) {
+  boost::json::array rules;
+  for (const RuleOutcome& outcome : report.outcomes) {
+    rules.push_back(boost::json::object{{"rule", password_rule_name(outcome.rule)},
+                                        {"passed", outcome.passed},
+                                        {"detail", outcome.detail}});
+  }
+  boost::json::array feedback;
+  for (const std::string& hint : report.feedback) {
+    feedback.emplace_back(hint);
+  }
+
+  boost::json::object object{
+      {"acceptable", report.acceptable()},
+      {"enforced", enforced},
+      {"length", report.length},
+      {"normalized", report.normalized},
+      {"rules", std::move(rules)},
+  };
+  if (report.strength >= 0) {
+    object["strength"] = report.strength;
+    object["entropy_bits"] = std::lround(report.entropy_bits);
+    object["feedback"] = std::move(feedback);
+  }
+  if (report.breach_count) {
+    object["breach_count"] = *report.breach_count;
+  }
+  return object;
 }
 
 }  // namespace pwsvc

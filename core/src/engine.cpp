@@ -1,6 +1,8 @@
 // Engine: the order of checks around every hash, verify and identify call.
 #include "pwsvc/engine.hpp"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include "pepper.hpp"
@@ -74,6 +76,16 @@ Examined examine(std::string_view stored, const Limits& limits) {
   return result;
 }
 
+Result<void> check_password_size(ByteView password, const Limits& limits) {
+  if (password.size() > limits.max_password_bytes) {
+    return fail(ErrorCode::invalid_argument,
+                "the password is " + std::to_string(password.size()) +
+                    " bytes long; the limit is " + std::to_string(limits.max_password_bytes) +
+                    " (limits.max_password_bytes)");
+  }
+  return {};
+}
+
 std::string param_text(std::string_view key, std::uint64_t value) {
   return std::string(key) + "=" + std::to_string(value);
 }
@@ -98,8 +110,20 @@ bool is_strength_key(Algorithm algorithm, std::string_view key) {
 
 }  // namespace
 
-Engine::Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring)
-    : policy_(std::move(policy)), limits_(std::move(limits)), keyring_(std::move(keyring)) {}
+Engine::Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring,
+               std::shared_ptr<const BreachIndex> breach)
+    : policy_(std::move(policy)),
+      limits_(std::move(limits)),
+      keyring_(std::move(keyring)),
+      checker_(policy_.password, std::move(breach)) {}
+
+Result<PasswordReport> Engine::check_password(ByteView password,
+                                              const std::vector<std::string>& context) const {
+  if (auto sized = check_password_size(password, limits_); !sized) {
+    return tl::unexpected(sized.error());
+  }
+  return checker_.check(password, context);
+}
 
 Result<ByteView> Engine::pepper_key(std::string_view key_id) const {
   if (!keyring_) {
@@ -224,17 +248,22 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
                     " hashes; choose argon2id, argon2i, scrypt, bcrypt, pbkdf2-sha256 or "
                     "pbkdf2-sha512");
   }
-  if (password.size() > limits_.max_password_bytes) {
-    return fail(ErrorCode::invalid_argument,
-                "the password is " + std::to_string(password.size()) +
-                    " bytes long; the limit is " + std::to_string(limits_.max_password_bytes) +
-                    " (limits.max_password_bytes)");
+  if (auto sized = check_password_size(password, limits_); !sized) {
+    return tl::unexpected(sized.error());
   }
 
   auto params = resolve_params(algorithm, request.params, policy_, limits_);
   if (!params) {
     return tl::unexpected(params.error());
   }
+
+  if (request.new_password && policy_.password.enabled) {
+    const PasswordReport report = checker_.check(password, request.context);
+    if (const RuleOutcome* failed = report.first_failure()) {
+      return fail(password_rule_error(failed->rule), failed->detail);
+    }
+  }
+  const SecretBytes prepared = checker_.prepare(password);
 
   // bcrypt salts are always 16 bytes, and the other algorithms take the policy's size.
   const std::size_t salt_size = algorithm == Algorithm::bcrypt ? 16 : policy_.salt_bytes;
@@ -247,13 +276,13 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
                 "no backend creates " + std::string(algorithm_name(algorithm)) + " hashes");
   }
   if (!keyring_) {
-    return backend->hash(algorithm, *params, salt, password);
+    return backend->hash(algorithm, *params, salt, prepared.view());
   }
 
   const std::string& key_id = keyring_->active_id();
   const ByteView key = *keyring_->key(key_id);
   if (policy_.pepper_mode == PepperMode::encrypt) {
-    auto inner = backend->hash(algorithm, *params, salt, password);
+    auto inner = backend->hash(algorithm, *params, salt, prepared.view());
     if (!inner) {
       return inner;
     }
@@ -267,7 +296,7 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
                 "the key; use pepper.mode \"encrypt\" to pepper " +
                     std::string(algorithm_name(algorithm)) + " hashes");
   }
-  const SecretBytes keyed = hmac_password(key, password);
+  const SecretBytes keyed = hmac_password(key, prepared.view());
   auto stored = backend->hash(algorithm, *params, salt, keyed.view());
   if (!stored) {
     return stored;
@@ -276,13 +305,31 @@ Result<std::string> Engine::hash(ByteView password, const HashRequest& request) 
 }
 
 Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) const {
-  if (password.size() > limits_.max_password_bytes) {
-    return fail(ErrorCode::invalid_argument,
-                "the password is " + std::to_string(password.size()) +
-                    " bytes long; the limit is " + std::to_string(limits_.max_password_bytes) +
-                    " (limits.max_password_bytes)");
+  if (auto sized = check_password_size(password, limits_); !sized) {
+    return tl::unexpected(sized.error());
   }
 
+  const SecretBytes prepared = checker_.prepare(password);
+  auto result = verify_prepared(prepared.view(), stored);
+  const bool changed = prepared.size() != password.size() ||
+                       !std::equal(password.begin(), password.end(), prepared.data());
+  if (!result || result->match || !changed || !policy_.password.verify_unnormalized) {
+    return result;
+  }
+
+  // NOTE: a password that normalization changes costs a second key
+  // derivation when it does not match, which its response time shows.
+  auto unnormalized = verify_prepared(password, stored);
+  if (!unnormalized || !unnormalized->match) {
+    return result;
+  }
+  unnormalized->needs_rehash = true;
+  unnormalized->rehash_reasons.push_back(
+      "the password matched only as sent, before NFKC normalization");
+  return unnormalized;
+}
+
+Result<VerifyResult> Engine::verify_prepared(ByteView password, std::string_view stored) const {
   if (!is_sealed(stored)) {
     return verify_unsealed(password, stored, {});
   }

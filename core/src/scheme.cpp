@@ -121,8 +121,28 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::missing_key: return "missing_key";
     case ErrorCode::internal: return "internal";
+    case ErrorCode::invalid_utf8: return "invalid_utf8";
+    case ErrorCode::too_short: return "too_short";
+    case ErrorCode::too_long: return "too_long";
+    case ErrorCode::context_word: return "context_word";
+    case ErrorCode::breached: return "breached";
+    case ErrorCode::weak: return "weak";
   }
   return "internal";
+}
+
+bool is_password_rule(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_utf8:
+    case ErrorCode::too_short:
+    case ErrorCode::too_long:
+    case ErrorCode::context_word:
+    case ErrorCode::breached:
+    case ErrorCode::weak:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace pwsvc

@@ -26,6 +26,7 @@ constexpr std::array k_actions{
     Action{"hash", "/v1/hash"},
     Action{"verify", "/v1/verify"},
     Action{"identify", "/v1/identify"},
+    Action{"check-password", "/v1/check-password"},
 };
 
 FunctionError invalid_event(std::string message) {
@@ -144,7 +145,7 @@ tl::expected<AdaptedEvent, FunctionError> adapt_direct(json::object& event,
   });
   if (found == k_actions.end()) {
     return tl::unexpected(invalid_event(
-        "field 'action' must be \"hash\", \"verify\" or \"identify\""));
+        "field 'action' must be \"hash\", \"verify\", \"identify\" or \"check-password\""));
   }
 
   // The service's body parsers accept only their own fields.

@@ -149,7 +149,9 @@ void KdfEstimate::measure(Algorithm algorithm) {
   constexpr std::string_view k_password = "calibration password";
   const ByteView password(reinterpret_cast<const unsigned char*>(k_password.data()),
                           k_password.size());
-  const HashRequest request{probe->algorithm, probe->params};
+  HashRequest request;
+  request.algorithm = probe->algorithm;
+  request.params = probe->params;
   const auto started = std::chrono::steady_clock::now();
   if (!engine.hash(password, request)) {
     return;

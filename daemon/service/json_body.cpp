@@ -226,6 +226,34 @@ Result<HashRequest> hash_options(const boost::json::object& object) {
   return request;
 }
 
+// Context words are few and short: a username, an email address, a name.
+constexpr std::size_t k_max_context_words = 16;
+constexpr std::size_t k_max_context_bytes = 256;
+
+// Reads the optional "context": an array of short strings.
+Result<std::vector<std::string>> context_field(const boost::json::object& object) {
+  std::vector<std::string> words;
+  const boost::json::value* value = object.if_contains("context");
+  if (value == nullptr) {
+    return words;
+  }
+  const std::string rule = "field 'context' must be an array of at most " +
+                           std::to_string(k_max_context_words) + " strings of at most " +
+                           std::to_string(k_max_context_bytes) +
+                           " bytes, such as the username and email address";
+  const boost::json::array* array = value->if_array();
+  if (array == nullptr || array->size() > k_max_context_words) {
+    return fail(ErrorCode::invalid_argument, rule);
+  }
+  for (const boost::json::value& item : *array) {
+    if (!item.is_string() || item.get_string().size() > k_max_context_bytes) {
+      return fail(ErrorCode::invalid_argument, rule);
+    }
+    words.emplace_back(item.get_string());
+  }
+  return words;
+}
+
 }  // namespace
 
 Result<HashBody> parse_hash_body(std::string_view body) {
@@ -235,7 +263,8 @@ Result<HashBody> parse_hash_body(std::string_view body) {
     return tl::unexpected(value.error());
   }
   const auto& object = value->get_object();
-  if (auto known = reject_unknown(object, {"password", "password_b64", "algorithm", "params"});
+  if (auto known =
+          reject_unknown(object, {"password", "password_b64", "algorithm", "params", "context"});
       !known) {
     return tl::unexpected(known.error());
   }
@@ -248,7 +277,35 @@ Result<HashBody> parse_hash_body(std::string_view body) {
   if (!request) {
     return tl::unexpected(request.error());
   }
+  auto context = context_field(object);
+  if (!context) {
+    return tl::unexpected(context.error());
+  }
+  request->new_password = true;
+  request->context = std::move(*context);
   return HashBody{std::move(*password), std::move(*request)};
+}
+
+Result<CheckPasswordBody> parse_check_password_body(std::string_view body) {
+  WipingResource resource;
+  auto value = parse_object(body, boost::json::storage_ptr(&resource));
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  const auto& object = value->get_object();
+  if (auto known = reject_unknown(object, {"password", "password_b64", "context"}); !known) {
+    return tl::unexpected(known.error());
+  }
+
+  auto password = password_field(object);
+  if (!password) {
+    return tl::unexpected(password.error());
+  }
+  auto context = context_field(object);
+  if (!context) {
+    return tl::unexpected(context.error());
+  }
+  return CheckPasswordBody{std::move(*password), std::move(*context)};
 }
 
 Result<VerifyBody> parse_verify_body(std::string_view body) {

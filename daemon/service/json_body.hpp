@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -37,9 +38,16 @@ struct IdentifyBody {
   std::string hash;
 };
 
+struct CheckPasswordBody {
+  SecretBytes password;
+  std::vector<std::string> context;
+};
+
 // Parse a request body. Errors are invalid_argument with a message naming the
-// field; the message never repeats a value from the body.
+// field; the message never repeats a value from the body. A hash body is a
+// new password, so its request has new_password set.
 Result<HashBody> parse_hash_body(std::string_view body);
+Result<CheckPasswordBody> parse_check_password_body(std::string_view body);
 Result<VerifyBody> parse_verify_body(std::string_view body);
 Result<IdentifyBody> parse_identify_body(std::string_view body);
 

@@ -18,7 +18,7 @@ namespace pwsvc::daemon {
 
 namespace {
 
-enum class RouteKind { health, ready, policy, metrics, hash, verify, identify };
+enum class RouteKind { health, ready, policy, metrics, hash, verify, identify, check_password };
 
 struct Route {
   std::string_view path;
@@ -36,6 +36,7 @@ constexpr std::array k_routes{
     Route{"/v1/verify", "POST", RouteKind::verify},
     Route{"/v1/api/verify", "POST", RouteKind::verify},
     Route{"/v1/identify", "POST", RouteKind::identify},
+    Route{"/v1/check-password", "POST", RouteKind::check_password},
 };
 
 constexpr std::uint64_t k_kib = 1024;
@@ -159,6 +160,14 @@ Response core_error_response(const Error& error, std::string_view request_id) {
       return error_response(500, error_code_name(error.code), error.message, request_id);
     case ErrorCode::internal:
       break;
+    case ErrorCode::invalid_utf8:
+    case ErrorCode::too_short:
+    case ErrorCode::too_long:
+    case ErrorCode::context_word:
+    case ErrorCode::breached:
+    case ErrorCode::weak:
+      // The request is well formed; the password it carries is refused.
+      return error_response(422, error_code_name(error.code), error.message, request_id);
   }
   return error_response(500, "internal", "internal error; the request id is in the service log",
                         request_id);
@@ -278,6 +287,9 @@ void Service::route(Request& request, const std::shared_ptr<const ServiceState>&
   }
   if (route->kind == RouteKind::verify) {
     return handle_verify(request, state, done);
+  }
+  if (route->kind == RouteKind::check_password) {
+    return handle_check_password(request, *state, done);
   }
   return handle_identify(request, state, done);
 }
@@ -444,6 +456,24 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
     return response;
   };
   submit(request, *state, memory, std::move(work), done);
+}
+
+// The rules take well under a millisecond even at the longest password
+// (docs/benchmarks.md), so they run on the I/O thread, as identify does.
+void Service::handle_check_password(Request& request, const ServiceState& state,
+                                    const Completion& done) {
+  auto body = parse_check_password_body(request.body);
+  wipe(request.body);
+  if (!body) {
+    return done(core_error_response(body.error(), request.request_id));
+  }
+  const auto report = state.engine.check_password(body->password.view(), body->context);
+  body->password.clear();
+  if (!report) {
+    return done(core_error_response(report.error(), request.request_id));
+  }
+  return done(json_response(
+      200, password_report_json(*report, state.settings.policy.password.enabled)));
 }
 
 void Service::handle_identify(Request& request, const std::shared_ptr<const ServiceState>& state,

@@ -5,11 +5,14 @@ import concurrent.futures
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
 PWSVC = os.environ["PWSVC_BIN"]
 VECTORS = os.environ["PWSVC_VECTORS_DIR"]
+sys.path.insert(0, VECTORS)
+from vector_rows import expected_match, read_jsonl  # noqa: E402
 
 # A cheap policy so that hashing in these tests takes milliseconds.
 CHEAP_CONFIG = """
@@ -32,11 +35,6 @@ def run(*args, stdin=b"", env=None, pass_fds=()):
         pass_fds=pass_fds,
         timeout=60,
     )
-
-
-def read_jsonl(name):
-    with open(os.path.join(VECTORS, name), encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
 
 
 class CheapConfig:
@@ -85,7 +83,7 @@ class BasicsTest(unittest.TestCase):
             self.assertTrue(result.stderr.startswith(b"pwsvc: error: "), args)
 
     def test_bad_param_names_the_value(self):
-        result = run("hash", "--param", "m=lots", stdin=b"pw\n")
+        result = run("hash", "--param", "m=lots", stdin=b"plum-kettle-47\n")
         self.assertEqual(result.returncode, 2)
         self.assertIn(b"m=lots", result.stderr)
 
@@ -93,26 +91,26 @@ class BasicsTest(unittest.TestCase):
 class HashVerifyTest(unittest.TestCase):
     def test_round_trip_strips_one_newline(self):
         with CheapConfig() as config:
-            hashed = run("--config", config, "hash", stdin=b"hunter2\n")
+            hashed = run("--config", config, "hash", stdin=b"hunter2-orchid\n")
             self.assertEqual(hashed.returncode, 0, hashed.stderr)
             stored = hashed.stdout.decode().strip()
             self.assertTrue(stored.startswith("$argon2id$v=19$m=64,t=1,p=1$"))
 
-            self.assertEqual(run("verify", stored, "--config", config, stdin=b"hunter2").returncode, 0)
-            self.assertEqual(run("verify", stored, stdin=b"hunter2\r\n").returncode, 0)
-            self.assertEqual(run("verify", stored, stdin=b"hunter2\n\n").returncode, 1)
-            self.assertEqual(run("verify", stored, stdin=b"hunter3\n").returncode, 1)
+            self.assertEqual(run("verify", stored, "--config", config, stdin=b"hunter2-orchid").returncode, 0)
+            self.assertEqual(run("verify", stored, stdin=b"hunter2-orchid\r\n").returncode, 0)
+            self.assertEqual(run("verify", stored, stdin=b"hunter2-orchid\n\n").returncode, 1)
+            self.assertEqual(run("verify", stored, stdin=b"hunter3-orchid\n").returncode, 1)
 
     def test_password_fd_keeps_every_byte(self):
-        with CheapConfig() as config, DescriptorInput(b"pw\n") as fd:
+        with CheapConfig() as config, DescriptorInput(b"plum-kettle-47\n") as fd:
             hashed = run("hash", "--config", config, "--password-fd", str(fd), pass_fds=(fd,))
         self.assertEqual(hashed.returncode, 0, hashed.stderr)
         stored = hashed.stdout.decode().strip()
-        self.assertEqual(run("verify", stored, stdin=b"pw\n").returncode, 1)
-        self.assertEqual(run("verify", stored, stdin=b"pw\n\n").returncode, 0)
+        self.assertEqual(run("verify", stored, stdin=b"plum-kettle-47\n").returncode, 1)
+        self.assertEqual(run("verify", stored, stdin=b"plum-kettle-47\n\n").returncode, 0)
 
     def test_default_policy_is_owasp_argon2id(self):
-        hashed = run("hash", stdin=b"pw\n")
+        hashed = run("hash", stdin=b"plum-kettle-47\n")
         self.assertEqual(hashed.returncode, 0, hashed.stderr)
         self.assertTrue(hashed.stdout.startswith(b"$argon2id$v=19$m=19456,t=2,p=1$"))
 
@@ -125,29 +123,30 @@ class HashVerifyTest(unittest.TestCase):
             (["-a", "argon2i", "-P", "m=64", "-P", "t=3"], "$argon2i$v=19$m=64,t=3,p=1$"),
         ]
         for args, prefix in cases:
-            hashed = run("hash", *args, stdin=b"pw\n")
+            hashed = run("hash", *args, stdin=b"plum-kettle-47\n")
             self.assertEqual(hashed.returncode, 0, (args, hashed.stderr))
             stored = hashed.stdout.decode().strip()
             self.assertTrue(stored.startswith(prefix), stored)
-            self.assertEqual(run("verify", stored, stdin=b"pw\n").returncode, 0, args)
+            self.assertEqual(run("verify", stored, stdin=b"plum-kettle-47\n").returncode, 0, args)
 
     def test_bcrypt_rejects_long_passwords(self):
-        result = run("hash", "-a", "bcrypt", "-P", "cost=4", stdin=b"a" * 73 + b"\n")
+        result = run("hash", "--no-policy", "-a", "bcrypt", "-P", "cost=4",
+                     stdin=b"a" * 73 + b"\n")
         self.assertEqual(result.returncode, 2)
         self.assertIn(b"72", result.stderr)
         self.assertEqual(result.stdout, b"")
 
     def test_verify_json_and_rehash(self):
         with CheapConfig() as config:
-            stored = run("hash", "--config", config, stdin=b"pw\n").stdout.decode().strip()
-        result = run("verify", stored, "--json", "--rehash", "--check-rehash", stdin=b"pw\n")
+            stored = run("hash", "--config", config, stdin=b"plum-kettle-47\n").stdout.decode().strip()
+        result = run("verify", stored, "--json", "--rehash", "--check-rehash", stdin=b"plum-kettle-47\n")
         self.assertEqual(result.returncode, 3, result.stderr)
         answer = json.loads(result.stdout)
         self.assertTrue(answer["match"])
         self.assertTrue(answer["needs_rehash"])
         self.assertEqual(answer["scheme"], "argon2id")
         self.assertTrue(answer["new_hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$"))
-        self.assertEqual(run("verify", answer["new_hash"], stdin=b"pw\n").returncode, 0)
+        self.assertEqual(run("verify", answer["new_hash"], stdin=b"plum-kettle-47\n").returncode, 0)
 
         mismatch = run("verify", stored, "--json", stdin=b"nope\n")
         self.assertEqual(mismatch.returncode, 1)
@@ -156,14 +155,14 @@ class HashVerifyTest(unittest.TestCase):
 
     def test_hash_file_drops_one_line_break(self):
         with CheapConfig() as config:
-            stored = run("hash", "--config", config, stdin=b"pw\n").stdout
+            stored = run("hash", "--config", config, stdin=b"plum-kettle-47\n").stdout
         with tempfile.NamedTemporaryFile(delete=False) as file:
             file.write(stored)
         try:
-            self.assertEqual(run("verify", "--hash-file", file.name, stdin=b"pw\n").returncode, 0)
+            self.assertEqual(run("verify", "--hash-file", file.name, stdin=b"plum-kettle-47\n").returncode, 0)
         finally:
             os.unlink(file.name)
-        missing = run("verify", "--hash-file", "/nonexistent/hash", stdin=b"pw\n")
+        missing = run("verify", "--hash-file", "/nonexistent/hash", stdin=b"plum-kettle-47\n")
         self.assertEqual(missing.returncode, 2)
         self.assertIn(b"/nonexistent/hash", missing.stderr)
 
@@ -211,7 +210,7 @@ class ConfigTest(unittest.TestCase):
             for args, env in ((["--config", config, "hash"], None),
                               (["hash", "--config", config], None),
                               (["hash"], {"PWSVC_CONFIG": config})):
-                hashed = run(*args, stdin=b"pw\n", env=env)
+                hashed = run(*args, stdin=b"plum-kettle-47\n", env=env)
                 self.assertEqual(hashed.returncode, 0, hashed.stderr)
                 self.assertTrue(hashed.stdout.startswith(b"$argon2id$v=19$m=64,t=1,p=1$"), args)
 
@@ -221,7 +220,7 @@ class ConfigTest(unittest.TestCase):
             self.assertEqual(result.returncode, 2)
             self.assertIn(f"{config}:8:1: limits.bcrypt_max_costs: unknown key".encode(),
                           result.stderr)
-            self.assertEqual(run("hash", "--config", config, stdin=b"pw\n").returncode, 2)
+            self.assertEqual(run("hash", "--config", config, stdin=b"plum-kettle-47\n").returncode, 2)
         with CheapConfig() as config:
             result = run("config", "check", config)
             self.assertEqual(result.returncode, 0)
@@ -233,7 +232,7 @@ class VectorsTest(unittest.TestCase):
             password = base64.b64decode(row["password_b64"])
             with DescriptorInput(password) as fd:
                 result = run("verify", row["hash"], "--password-fd", str(fd), pass_fds=(fd,))
-            expected = 0 if row["expect_verify"] else 1
+            expected = 0 if expected_match(row) else 1
             return row["id"], result.returncode, expected, result.stderr
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:

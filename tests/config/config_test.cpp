@@ -190,3 +190,71 @@ TEST_CASE("config: a required pepper needs a keyring", "[config]") {
   REQUIRE(*keyring != nullptr);
   CHECK((*keyring)->active_id() == "k1");
 }
+
+TEST_CASE("config: the password_policy table is read", "[config][password]") {
+  const auto defaults = parse_config("");
+  REQUIRE(defaults);
+  const PasswordRules& rules = defaults->policy.password;
+  CHECK(rules.enabled);
+  CHECK(rules.unicode == UnicodeMode::nfkc);
+  CHECK(rules.min_length == 8);
+  CHECK(rules.max_length >= 64);
+
+  const auto settings = parse_config(R"(
+[password_policy]
+enabled = false
+unicode = "bytes"
+verify_unnormalized = false
+min_length = 12
+max_length = 128
+min_strength = 3
+breach_index = "/var/lib/pwsvc/breached.idx"
+breach_min_count = 10
+context_words = ["Acme", "acme.example"]
+)");
+  REQUIRE(settings);
+  const PasswordRules& read = settings->policy.password;
+  CHECK_FALSE(read.enabled);
+  CHECK(read.unicode == UnicodeMode::bytes);
+  CHECK_FALSE(read.verify_unnormalized);
+  CHECK(read.min_length == 12);
+  CHECK(read.max_length == 128);
+  CHECK(read.min_strength == 3);
+  CHECK(read.breach_index == "/var/lib/pwsvc/breached.idx");
+  CHECK(read.breach_min_count == 10);
+  CHECK(read.context_words == std::vector<std::string>{"Acme", "acme.example"});
+}
+
+TEST_CASE("config: bad password_policy values are errors", "[config][password]") {
+  const auto settings = parse_config(R"(
+[password_policy]
+unicode = "nfc"
+max_length = 32
+min_strength = 5
+context_words = ["ok", 3, ""]
+breach_index = ""
+minimum = 8
+)");
+  REQUIRE_FALSE(settings);
+  std::vector<std::string> keys;
+  for (const auto& issue : settings.error()) {
+    keys.push_back(issue.key);
+  }
+  CHECK(keys == std::vector<std::string>{
+                    "password_policy.unicode", "password_policy.max_length",
+                    "password_policy.min_strength", "password_policy.context_words",
+                    "password_policy.context_words", "password_policy.breach_index",
+                    "password_policy.minimum"});
+
+  const auto crossed = parse_config("[password_policy]\nmin_length = 100\nmax_length = 64\n");
+  REQUIRE_FALSE(crossed);
+  CHECK(crossed.error().front().key == "password_policy.min_length");
+}
+
+TEST_CASE("config: a missing breach index fails when the engine is made", "[config][password]") {
+  auto settings = parse_config("[password_policy]\nbreach_index = \"/nonexistent/breach.idx\"\n");
+  REQUIRE(settings);
+  const auto engine = make_engine(*settings);
+  REQUIRE_FALSE(engine);
+  CHECK_THAT(engine.error().message, Catch::Contains("password_policy.breach_index"));
+}

@@ -96,7 +96,7 @@ TEST_CASE("service: concurrent requests and reloads", "[daemon][service]") {
   for (int i = 0; i < k_threads; ++i) {
     clients.emplace_back([&] {
       for (int round = 0; round < k_rounds; ++round) {
-        service.handle(post("/v1/hash", R"({"password": "pw"})"), tally.completion());
+        service.handle(post("/v1/hash", R"({"password": "plum-kettle-47"})"), tally.completion());
         service.handle(post("/v1/verify", R"({"password": "pw", "hash": null})"),
                        tally.completion());
         service.handle(post("/v1/identify", R"({"hash": "$1$ab$cd"})"), tally.completion());

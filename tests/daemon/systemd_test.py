@@ -23,7 +23,7 @@ def write_config(directory):
 
 def hash_over(path):
     connection = UnixConnection(path)
-    connection.request("POST", "/v1/hash", body=json.dumps({"password": "pw"}),
+    connection.request("POST", "/v1/hash", body=json.dumps({"password": "plum-kettle-47"}),
                        headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     body = response.read()

@@ -4,6 +4,7 @@ import base64
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -12,6 +13,8 @@ from runtime_emulator import RuntimeEmulator
 
 BOOTSTRAP = os.environ["PWSVC_BOOTSTRAP_BIN"]
 VECTORS = os.environ["PWSVC_VECTORS_DIR"]
+sys.path.insert(0, VECTORS)
+from vector_rows import expected_match, read_jsonl  # noqa: E402
 
 SENTINEL = "Sentinel-Password-4c1e8b"
 
@@ -107,11 +110,6 @@ def rest_v1(method, path, body=None):
     }
 
 
-def read_vectors():
-    with open(os.path.join(VECTORS, "interop.jsonl"), encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
 class BootstrapCase(unittest.TestCase):
     env = {"PWSVC_CONFIG_TOML": FAST_CONFIG}
 
@@ -167,6 +165,24 @@ class DirectInvocationTest(BootstrapCase):
         self.assertEqual(body["errorType"], "invalid_argument")
         self.assertIn("bogus", body["errorMessage"])
 
+    def test_password_policy_refuses_and_reports(self):
+        refused = self.emulator.invoke({"action": "hash", "password": "hunter2"})
+        self.assertEqual(refused.kind, "error")
+        self.assertEqual(refused.error_type, "too_short")
+        context = self.emulator.invoke({"action": "hash", "password": SENTINEL,
+                                        "context": ["sentinel"]})
+        self.assertEqual(context.error_type, "context_word")
+
+        report = self.emulator.invoke({"action": "check-password", "password": "hunter2"})
+        self.assertEqual(report.kind, "response", report.body)
+        self.assertFalse(report.json()["acceptable"])
+        failed = [rule["rule"] for rule in report.json()["rules"] if not rule["passed"]]
+        self.assertEqual(failed, ["too_short", "weak"])
+
+        status = self.proxy_response(http_v2("POST", "/v1/hash", {"password": "hunter2"}))
+        self.assertEqual(status[0]["statusCode"], 422)
+        self.assertEqual(status[1]["error"]["code"], "too_short")
+
     def test_unknown_action(self):
         result = self.emulator.invoke({"action": "encrypt", "password": SENTINEL})
         self.assertEqual(result.kind, "error")
@@ -209,8 +225,8 @@ class HttpEventTest(BootstrapCase):
     def test_vectors_verify(self):
         # Two vectors per scheme family, one match and one mismatch.
         picked = {}
-        for vector in read_vectors():
-            picked.setdefault((vector["scheme"], vector["expect_verify"]), vector)
+        for vector in read_jsonl("interop.jsonl"):
+            picked.setdefault((vector["scheme"], expected_match(vector)), vector)
         self.assertGreater(len(picked), 20)
         for (scheme, expected), vector in sorted(picked.items()):
             password = base64.b64decode(vector["password_b64"])

@@ -95,7 +95,7 @@ class FunctionZipTest(unittest.TestCase):
             env={"AWS_LAMBDA_RUNTIME_API": emulator.endpoint, "LAMBDA_TASK_ROOT": self.extracted},
             stdout=subprocess.DEVNULL)
         try:
-            result = emulator.invoke({"action": "hash", "password": "packaged"})
+            result = emulator.invoke({"action": "hash", "password": "packaged-walnut-93"})
             self.assertEqual(result.kind, "response", result.body)
             self.assertIn("m=96,t=1,p=1", result.json()["hash"])
         finally:

@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "pwsvc/breach_index.hpp"
 #include "pwsvc/keyring.hpp"
+#include "pwsvc/password_rules.hpp"
 #include "pwsvc/policy.hpp"
 #include "pwsvc/result.hpp"
 #include "pwsvc/scheme.hpp"
@@ -68,6 +70,10 @@ struct RehashCheck {
 struct HashRequest {
   std::optional<Algorithm> algorithm;
   ParamMap params;
+  // Set by the front ends for a password a user chose: the password policy's
+  // rules then run first. Rehashes and internal hashes leave it unset.
+  bool new_password = false;
+  std::vector<std::string> context;  // words such as the username, for the rules
 };
 
 // A pepper finding on a stored hash: the verdict it earns and why.
@@ -82,18 +88,30 @@ struct PepperFinding {
 class Engine {
  public:
   Engine() = default;
-  Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring = nullptr);
+  Engine(Policy policy, Limits limits, std::shared_ptr<const Keyring> keyring = nullptr,
+         std::shared_ptr<const BreachIndex> breach = nullptr);
 
-  // Hashes `password` with a fresh salt from libsodium's CSPRNG. Fails with
-  // invalid_argument for bad parameters or a password the algorithm cannot
-  // take (bcrypt: over 72 bytes or a NUL byte), limit_exceeded for costs
-  // above the limits.
+  // Hashes `password` with a fresh salt from libsodium's CSPRNG, after
+  // normalizing it as policy.password.unicode says. With request.new_password
+  // and the password policy enabled, a password that breaks a rule fails with
+  // that rule's error code. Fails with invalid_argument for bad parameters or
+  // a password the algorithm cannot take (bcrypt: over 72 bytes or a NUL
+  // byte), limit_exceeded for costs above the limits.
   Result<std::string> hash(ByteView password, const HashRequest& request = {}) const;
 
-  // Verifies `password` against `stored`, byte for byte. Fails, without
-  // running any key derivation, for a malformed, unsupported or over-limit
-  // hash and for a locked-account placeholder.
+  // Verifies `password`, normalized as hash() does, against `stored`. When
+  // normalization changed the password and policy.password.verify_unnormalized
+  // is set, a mismatch is retried with the bytes as sent, and a match that way
+  // needs a rehash. Fails, without running any key derivation, for a
+  // malformed, unsupported or over-limit hash and for a locked-account
+  // placeholder.
   Result<VerifyResult> verify(ByteView password, std::string_view stored) const;
+
+  // Runs every rule of the password policy on `password`, also when the
+  // policy is disabled; never runs a key derivation. Fails only for a
+  // password over limits.max_password_bytes.
+  Result<PasswordReport> check_password(ByteView password,
+                                        const std::vector<std::string>& context) const;
 
   // Parses `stored` and judges it against the policy; never runs a key
   // derivation and never fails.
@@ -120,6 +138,7 @@ class Engine {
   Result<Unsealed> unseal(std::string_view stored) const;
   Result<ByteView> pepper_key(std::string_view key_id) const;
   PepperFinding check_pepper(std::string_view seal_key, std::string_view hmac_key) const;
+  Result<VerifyResult> verify_prepared(ByteView password, std::string_view stored) const;
   Result<VerifyResult> verify_unsealed(ByteView password, std::string_view stored,
                                        std::string_view seal_key) const;
   Identification identify_unsealed(std::string_view stored, std::string_view seal_key) const;
@@ -128,6 +147,7 @@ class Engine {
   Policy policy_;
   Limits limits_;
   std::shared_ptr<const Keyring> keyring_;
+  PasswordChecker checker_;
 };
 
 }  // namespace pwsvc

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "pwsvc/password_rules.hpp"
 #include "pwsvc/scheme.hpp"
 
 namespace pwsvc {
@@ -37,6 +38,8 @@ struct Policy {
   PepperMode pepper_mode = PepperMode::encrypt;
   // Stored hashes without a pepper are reported `unpeppered` and rehashed.
   bool pepper_required = false;
+  // Rules for new passwords and how password bytes are read as text.
+  PasswordRules password;
 
   static std::map<Algorithm, ParamMap> default_params();
   static std::set<Algorithm> default_deprecated();

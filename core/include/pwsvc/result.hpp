@@ -19,7 +19,17 @@ enum class ErrorCode {
   unavailable,         // a dependency or service that cannot be reached
   missing_key,         // a hash peppered with a key id the keyring does not have
   internal,            // a library fault that should not happen
+  // A new password that breaks a rule of the password policy.
+  invalid_utf8,  // not valid UTF-8 where text is required
+  too_short,     // fewer code points than password_policy.min_length
+  too_long,      // more code points than password_policy.max_length
+  context_word,  // contains the username, email or service name
+  breached,      // in the configured breach list
+  weak,          // below password_policy.min_strength
 };
+
+// Returns true for the codes of a refused new password.
+bool is_password_rule(ErrorCode code);
 
 // A failure with a message that is safe to show a user: it never contains a
 // password, a salt, a digest or a whole stored hash.

@@ -1,0 +1,245 @@
+"""End-to-end tests of the password policy: pwsvc hash and check-password, locally and
+through a real pwsvcd, and the daemon's HTTP answers."""
+
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from remote_test import Daemon, mint_key, run, run_with_fd
+
+BREACHED = "plum-kettle-47-orbit"
+STRONG = "violet-tractor-harbour-72"
+# NFD "Crème brûlée at noon 7": NFKC composes it before it is hashed.
+NFD_TEXT = "Cre\u0300me bru\u0302le\u0301e at noon 7"
+NFC_TEXT = "Cr\u00e8me br\u00fbl\u00e9e at noon 7"
+
+# One strong password of each rule's failure, and the code it gets.
+REFUSED = {
+    "too_short": "Zq8!wL",
+    "too_long": "violet tractor " * 20,
+    "context_word": "acme-violet-tractor-9",
+    "breached": BREACHED,
+    "weak": "password1234",
+}
+
+
+def policy_config(index_path, extra=""):
+    return f"""
+[policy.argon2id]
+m = 64
+t = 1
+p = 1
+
+[password_policy]
+max_length = 100
+breach_index = "{index_path}"
+context_words = ["acme"]
+{extra}
+
+[logging]
+level = "info"
+
+[daemon.rate_limit]
+requests_per_second = 0
+"""
+
+
+class PolicyCase(unittest.TestCase):
+    """A breach index built by `pwsvc breach-index build` and one daemon that uses it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="pwsvc-policy-test-")
+        list_path = os.path.join(cls.dir, "breached.txt")
+        with open(list_path, "w", encoding="utf-8") as file:
+            file.write(f"{BREACHED}\nletmein-now-please\n{NFC_TEXT}\n")
+        cls.index_path = os.path.join(cls.dir, "breached.idx")
+        built = run("breach-index", "build", list_path, cls.index_path)
+        if built.returncode != 0:
+            raise RuntimeError(f"breach-index build failed: {built.stderr!r}")
+        cls.key_path, table = mint_key(cls.dir)
+        cls.daemon = Daemon(policy_config(cls.index_path) + "\n" + table)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def local(self):
+        return ["--config", self.daemon.config_path]
+
+    def transports(self):
+        return {
+            "local": self.local(),
+            "unix": ["--remote", self.daemon.unix_address],
+            "http": ["--remote", self.daemon.http_address, "--api-key-file", self.key_path],
+        }
+
+    def post(self, path, body):
+        response, data = self.daemon.unix("POST", path, body)
+        return response.status, json.loads(data)
+
+
+class CliTest(PolicyCase):
+    def test_each_rule_refuses_hash_with_exit_five_on_every_transport(self):
+        for code, password in REFUSED.items():
+            results = {name: run_with_fd([*options, "hash", "--context", "alice"],
+                                         password.encode())
+                       for name, options in self.transports().items()}
+            local = results.pop("local")
+            self.assertEqual(local.returncode, 5, (code, local.stderr))
+            self.assertEqual(local.stdout, b"", code)
+            self.assertNotIn(password.encode(), local.stderr, code)
+            for name, remote in results.items():
+                self.assertEqual(remote.returncode, 5, (name, code, remote.stderr))
+                self.assertEqual(remote.stderr, local.stderr, (name, code))
+
+        messages = {code: run_with_fd([*self.local(), "hash"], password.encode()).stderr
+                    for code, password in REFUSED.items()}
+        self.assertIn(b"the minimum is 8 (password_policy.min_length)", messages["too_short"])
+        self.assertIn(b"the maximum is 100 (password_policy.max_length)", messages["too_long"])
+        self.assertIn(b"'acme'", messages["context_word"])
+        self.assertIn(b"breached passwords (seen 1 times)", messages["breached"])
+        self.assertIn(b"password_policy.min_strength", messages["weak"])
+
+    def test_invalid_utf8_is_refused_and_no_policy_imports_it(self):
+        password = b"\xff\xfe violet tractor harbour"
+        refused = run_with_fd([*self.local(), "hash"], password)
+        self.assertEqual(refused.returncode, 5)
+        self.assertIn(b"not valid UTF-8", refused.stderr)
+
+        imported = run_with_fd([*self.local(), "hash", "--no-policy"], password)
+        self.assertEqual(imported.returncode, 0, imported.stderr)
+        stored = imported.stdout.decode().strip()
+        for options in self.transports().values():
+            self.assertEqual(run_with_fd([*options, "verify", stored], password).returncode, 0)
+
+    def test_no_policy_imports_weak_passwords_locally_only(self):
+        imported = run_with_fd([*self.local(), "hash", "--no-policy"], b"hunter2")
+        self.assertEqual(imported.returncode, 0, imported.stderr)
+        stored = imported.stdout.decode().strip()
+        # Verification never applies the policy.
+        for options in self.transports().values():
+            self.assertEqual(run_with_fd([*options, "verify", stored], b"hunter2").returncode, 0)
+
+        remote = run_with_fd(["--remote", self.daemon.unix_address, "hash", "--no-policy"],
+                             b"hunter2")
+        self.assertEqual(remote.returncode, 2)
+        self.assertIn(b"--no-policy works only for local runs", remote.stderr)
+
+    def test_context_words_from_the_command_line(self):
+        refused = run_with_fd([*self.local(), "hash", "--context", "Harbour.Master@example.org"],
+                              STRONG.encode())
+        self.assertEqual(refused.returncode, 5, refused.stderr)
+        self.assertIn(b"'harbour'", refused.stderr)
+        accepted = run_with_fd([*self.local(), "hash", "--context", "alice"], STRONG.encode())
+        self.assertEqual(accepted.returncode, 0, accepted.stderr)
+
+    def test_check_password_prints_every_rule(self):
+        result = run_with_fd([*self.local(), "check-password", "--context", "tractor"],
+                             STRONG.encode())
+        self.assertEqual(result.returncode, 5, result.stderr)
+        text = result.stdout.decode()
+        self.assertTrue(text.startswith("acceptable: no\n"), text)
+        for line in ("ok    invalid_utf8", "ok    too_short", "ok    too_long",
+                     "FAIL  context_word", "ok    breached", "ok    weak"):
+            self.assertIn(line, text)
+        self.assertIn("strength: ", text)
+        self.assertNotIn(STRONG, text)
+
+        accepted = run_with_fd([*self.local(), "check-password"], STRONG.encode())
+        self.assertEqual(accepted.returncode, 0, accepted.stderr)
+        self.assertTrue(accepted.stdout.startswith(b"acceptable: yes\n"))
+
+    def test_check_password_json_is_the_same_on_every_transport(self):
+        outputs = {}
+        for name, options in self.transports().items():
+            result = run_with_fd([*options, "check-password", "--json"], b"password1234")
+            self.assertEqual(result.returncode, 5, (name, result.stderr))
+            outputs[name] = result.stdout
+        self.assertEqual(len(set(outputs.values())), 1, outputs)
+        report = json.loads(outputs["local"])
+        self.assertFalse(report["acceptable"])
+        self.assertTrue(report["enforced"])
+        self.assertEqual(report["length"], 12)
+        self.assertLess(report["strength"], 2)
+        self.assertTrue(report["feedback"])
+        failed = [rule["rule"] for rule in report["rules"] if not rule["passed"]]
+        self.assertEqual(failed, ["weak"])
+
+    def test_nfd_and_nfc_hash_alike_and_the_breach_list_sees_both(self):
+        stored = run_with_fd([*self.local(), "hash", "--no-policy"],
+                             NFD_TEXT.encode()).stdout.decode().strip()
+        for form in (NFC_TEXT, NFD_TEXT):
+            self.assertEqual(run_with_fd([*self.local(), "verify", stored],
+                                         form.encode()).returncode, 0, form)
+        # The list holds the NFC text; its NFD form is refused as breached too.
+        refused = run_with_fd([*self.local(), "hash"], NFD_TEXT.encode())
+        self.assertEqual(refused.returncode, 5)
+        self.assertIn(b"breached", refused.stderr)
+
+    def test_disabled_policy_hashes_anything_but_check_password_still_reports(self):
+        config = os.path.join(self.dir, "disabled.toml")
+        with open(config, "w", encoding="utf-8") as file:
+            file.write(policy_config(self.index_path, "enabled = false"))
+        hashed = run_with_fd(["--config", config, "hash"], b"hunter2")
+        self.assertEqual(hashed.returncode, 0, hashed.stderr)
+        checked = run_with_fd(["--config", config, "check-password"], b"hunter2")
+        self.assertEqual(checked.returncode, 5)
+        self.assertIn(b"password_policy.enabled is false", checked.stdout)
+
+
+class HttpTest(PolicyCase):
+    def test_each_rule_is_a_422_with_its_code_on_hash_and_its_alias(self):
+        for code, password in REFUSED.items():
+            for path in ("/v1/hash", "/v1/api/encrypt"):
+                status, body = self.post(path, {"password": password, "context": ["alice"]})
+                self.assertEqual(status, 422, (code, path, body))
+                self.assertEqual(body["error"]["code"], code, path)
+                self.assertNotIn(password, body["error"]["message"])
+        status, body = self.post("/v1/hash", {"password_b64": "//4gdmlvbGV0IHRyYWN0b3I="})
+        self.assertEqual((status, body["error"]["code"]), (422, "invalid_utf8"))
+
+    def test_context_field_is_checked(self):
+        status, body = self.post("/v1/hash", {"password": STRONG, "context": ["Tractor"]})
+        self.assertEqual((status, body["error"]["code"]), (422, "context_word"))
+        for bad in ("alice", [1], ["x" * 257], ["a"] * 17):
+            status, body = self.post("/v1/hash", {"password": STRONG, "context": bad})
+            self.assertEqual(status, 400, bad)
+            self.assertIn("'context'", body["error"]["message"])
+        status, body = self.post("/v1/hash", {"password": STRONG, "context": ["alice"]})
+        self.assertEqual(status, 200, body)
+
+    def test_check_password_route(self):
+        status, report = self.post("/v1/check-password", {"password": BREACHED})
+        self.assertEqual(status, 200, report)
+        self.assertFalse(report["acceptable"])
+        self.assertEqual(report["breach_count"], 1)
+        status, report = self.post("/v1/check-password", {"password": STRONG})
+        self.assertTrue(report["acceptable"])
+        status, body = self.post("/v1/check-password", {"password": STRONG, "hash": "x"})
+        self.assertEqual(status, 400, body)
+
+    def test_policy_route_shows_the_rules_without_the_index_path(self):
+        response, data = self.daemon.unix("GET", "/v1/policy")
+        rules = json.loads(data)["password_policy"]
+        self.assertEqual(rules["min_length"], 8)
+        self.assertEqual(rules["max_length"], 100)
+        self.assertTrue(rules["breach_check"])
+        self.assertEqual(rules["context_words"], ["acme"])
+        self.assertNotIn(self.index_path, data.decode())
+
+    def test_verify_with_rehash_never_applies_the_policy(self):
+        stored = run_with_fd([*self.local(), "hash", "--no-policy", "-a", "bcrypt", "-P",
+                              "cost=4"], b"hunter2").stdout.decode().strip()
+        status, body = self.post("/v1/verify", {"password": "hunter2", "hash": stored,
+                                                "rehash": True})
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["match"])
+        self.assertTrue(body["new_hash"].startswith("$argon2id$"))
+
+
+if __name__ == "__main__":
+    unittest.main()
