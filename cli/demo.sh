@@ -1,6 +1,7 @@
 #!/bin/sh
 # A short tour of pwsvc: hash a password, verify it, verify hashes made by
-# other tools, and identify a few stored hashes. Usage: demo.sh PATH-TO-PWSVC
+# other tools, identify a few stored hashes and reject a weak new password.
+# Usage: demo.sh PATH-TO-PWSVC
 set -eu
 pwsvc=${1:-pwsvc}
 
@@ -39,3 +40,7 @@ step "Identify a stored hash: scheme, parameters and the policy's verdict"
 step "A hostile stored hash is rejected before any work (exit status 2)"
 printf 'x\n' | "$pwsvc" verify '$argon2id$v=19$m=2097152,t=2,p=1$g4QhOSMvrE8lFiZi9WTvZQ$ehMZM/XPHwJQ9NLsMqKl5J1ovYtOk6uKWiYB2/DyyVY' \
   || echo "exit $?"
+
+step "A new password that breaks the password policy is rejected (exit status 5)"
+printf 'qwerty2024\n' | "$pwsvc" hash || echo "exit $?"
+printf 'qwerty2024\n' | "$pwsvc" check-password || echo "exit $?"

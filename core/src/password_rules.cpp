@@ -11,9 +11,9 @@ namespace pwsvc {
 
 namespace {
 
-// Whole context words count from this many code points, and their parts,
-// split at punctuation, from the next: shorter parts such as "com" of an
-// email address would refuse too many good passwords.
+// Whole context words count from 3 code points and their parts, split at
+// punctuation, from 4. Shorter parts, such as "com" of an email address,
+// would reject too many good passwords.
 constexpr std::size_t k_min_context_word = 3;
 constexpr std::size_t k_min_context_part = 4;
 

@@ -1,5 +1,5 @@
 """End-to-end tests of the password policy: pwsvc hash and check-password, locally and
-through a real pwsvcd, and the daemon's HTTP answers."""
+through a real pwsvcd, and the daemon's HTTP responses."""
 
 import json
 import os
@@ -16,7 +16,7 @@ NFD_TEXT = "Cre\u0300me bru\u0302le\u0301e at noon 7"
 NFC_TEXT = "Cr\u00e8me br\u00fbl\u00e9e at noon 7"
 
 # One strong password of each rule's failure, and the code it gets.
-REFUSED = {
+REJECTED = {
     "too_short": "Zq8!wL",
     "too_long": "violet tractor " * 20,
     "context_word": "acme-violet-tractor-9",
@@ -83,8 +83,8 @@ class PolicyCase(unittest.TestCase):
 
 
 class CliTest(PolicyCase):
-    def test_each_rule_refuses_hash_with_exit_five_on_every_transport(self):
-        for code, password in REFUSED.items():
+    def test_rules_exit_five_everywhere(self):
+        for code, password in REJECTED.items():
             results = {name: run_with_fd([*options, "hash", "--context", "alice"],
                                          password.encode())
                        for name, options in self.transports().items()}
@@ -97,18 +97,18 @@ class CliTest(PolicyCase):
                 self.assertEqual(remote.stderr, local.stderr, (name, code))
 
         messages = {code: run_with_fd([*self.local(), "hash"], password.encode()).stderr
-                    for code, password in REFUSED.items()}
+                    for code, password in REJECTED.items()}
         self.assertIn(b"the minimum is 8 (password_policy.min_length)", messages["too_short"])
         self.assertIn(b"the maximum is 100 (password_policy.max_length)", messages["too_long"])
         self.assertIn(b"'acme'", messages["context_word"])
         self.assertIn(b"breached passwords (seen 1 times)", messages["breached"])
         self.assertIn(b"password_policy.min_strength", messages["weak"])
 
-    def test_invalid_utf8_is_refused_and_no_policy_imports_it(self):
+    def test_invalid_utf8_and_no_policy(self):
         password = b"\xff\xfe violet tractor harbour"
-        refused = run_with_fd([*self.local(), "hash"], password)
-        self.assertEqual(refused.returncode, 5)
-        self.assertIn(b"not valid UTF-8", refused.stderr)
+        rejected = run_with_fd([*self.local(), "hash"], password)
+        self.assertEqual(rejected.returncode, 5)
+        self.assertIn(b"not valid UTF-8", rejected.stderr)
 
         imported = run_with_fd([*self.local(), "hash", "--no-policy"], password)
         self.assertEqual(imported.returncode, 0, imported.stderr)
@@ -116,7 +116,7 @@ class CliTest(PolicyCase):
         for options in self.transports().values():
             self.assertEqual(run_with_fd([*options, "verify", stored], password).returncode, 0)
 
-    def test_no_policy_imports_weak_passwords_locally_only(self):
+    def test_no_policy_local_only(self):
         imported = run_with_fd([*self.local(), "hash", "--no-policy"], b"hunter2")
         self.assertEqual(imported.returncode, 0, imported.stderr)
         stored = imported.stdout.decode().strip()
@@ -129,15 +129,15 @@ class CliTest(PolicyCase):
         self.assertEqual(remote.returncode, 2)
         self.assertIn(b"--no-policy works only for local runs", remote.stderr)
 
-    def test_context_words_from_the_command_line(self):
-        refused = run_with_fd([*self.local(), "hash", "--context", "Harbour.Master@example.org"],
+    def test_context_option(self):
+        rejected = run_with_fd([*self.local(), "hash", "--context", "Harbour.Master@example.org"],
                               STRONG.encode())
-        self.assertEqual(refused.returncode, 5, refused.stderr)
-        self.assertIn(b"'harbour'", refused.stderr)
+        self.assertEqual(rejected.returncode, 5, rejected.stderr)
+        self.assertIn(b"'harbour'", rejected.stderr)
         accepted = run_with_fd([*self.local(), "hash", "--context", "alice"], STRONG.encode())
         self.assertEqual(accepted.returncode, 0, accepted.stderr)
 
-    def test_check_password_prints_every_rule(self):
+    def test_check_password_text(self):
         result = run_with_fd([*self.local(), "check-password", "--context", "tractor"],
                              STRONG.encode())
         self.assertEqual(result.returncode, 5, result.stderr)
@@ -153,7 +153,7 @@ class CliTest(PolicyCase):
         self.assertEqual(accepted.returncode, 0, accepted.stderr)
         self.assertTrue(accepted.stdout.startswith(b"acceptable: yes\n"))
 
-    def test_check_password_json_is_the_same_on_every_transport(self):
+    def test_check_password_json_parity(self):
         outputs = {}
         for name, options in self.transports().items():
             result = run_with_fd([*options, "check-password", "--json"], b"password1234")
@@ -169,18 +169,18 @@ class CliTest(PolicyCase):
         failed = [rule["rule"] for rule in report["rules"] if not rule["passed"]]
         self.assertEqual(failed, ["weak"])
 
-    def test_nfd_and_nfc_hash_alike_and_the_breach_list_sees_both(self):
+    def test_nfd_and_nfc_forms(self):
         stored = run_with_fd([*self.local(), "hash", "--no-policy"],
                              NFD_TEXT.encode()).stdout.decode().strip()
         for form in (NFC_TEXT, NFD_TEXT):
             self.assertEqual(run_with_fd([*self.local(), "verify", stored],
                                          form.encode()).returncode, 0, form)
-        # The list holds the NFC text; its NFD form is refused as breached too.
-        refused = run_with_fd([*self.local(), "hash"], NFD_TEXT.encode())
-        self.assertEqual(refused.returncode, 5)
-        self.assertIn(b"breached", refused.stderr)
+        # The list contains the NFC text, so its NFD form is rejected as breached too.
+        rejected = run_with_fd([*self.local(), "hash"], NFD_TEXT.encode())
+        self.assertEqual(rejected.returncode, 5)
+        self.assertIn(b"breached", rejected.stderr)
 
-    def test_disabled_policy_hashes_anything_but_check_password_still_reports(self):
+    def test_disabled_policy(self):
         config = os.path.join(self.dir, "disabled.toml")
         with open(config, "w", encoding="utf-8") as file:
             file.write(policy_config(self.index_path, "enabled = false"))
@@ -192,8 +192,8 @@ class CliTest(PolicyCase):
 
 
 class HttpTest(PolicyCase):
-    def test_each_rule_is_a_422_with_its_code_on_hash_and_its_alias(self):
-        for code, password in REFUSED.items():
+    def test_rules_are_422_with_code(self):
+        for code, password in REJECTED.items():
             for path in ("/v1/hash", "/v1/api/encrypt"):
                 status, body = self.post(path, {"password": password, "context": ["alice"]})
                 self.assertEqual(status, 422, (code, path, body))
@@ -202,7 +202,7 @@ class HttpTest(PolicyCase):
         status, body = self.post("/v1/hash", {"password_b64": "//4gdmlvbGV0IHRyYWN0b3I="})
         self.assertEqual((status, body["error"]["code"]), (422, "invalid_utf8"))
 
-    def test_context_field_is_checked(self):
+    def test_context_field(self):
         status, body = self.post("/v1/hash", {"password": STRONG, "context": ["Tractor"]})
         self.assertEqual((status, body["error"]["code"]), (422, "context_word"))
         for bad in ("alice", [1], ["x" * 257], ["a"] * 17):
@@ -222,7 +222,7 @@ class HttpTest(PolicyCase):
         status, body = self.post("/v1/check-password", {"password": STRONG, "hash": "x"})
         self.assertEqual(status, 400, body)
 
-    def test_policy_route_shows_the_rules_without_the_index_path(self):
+    def test_policy_route_rules(self):
         response, data = self.daemon.unix("GET", "/v1/policy")
         rules = json.loads(data)["password_policy"]
         self.assertEqual(rules["min_length"], 8)
@@ -231,7 +231,7 @@ class HttpTest(PolicyCase):
         self.assertEqual(rules["context_words"], ["acme"])
         self.assertNotIn(self.index_path, data.decode())
 
-    def test_verify_with_rehash_never_applies_the_policy(self):
+    def test_verify_rehash_skips_rules(self):
         stored = run_with_fd([*self.local(), "hash", "--no-policy", "-a", "bcrypt", "-P",
                               "cost=4"], b"hunter2").stdout.decode().strip()
         status, body = self.post("/v1/verify", {"password": "hunter2", "hash": stored,

@@ -91,7 +91,7 @@ TEST_CASE("password rules: length counts code points at both ends", "[password]"
              Catch::Contains("65 characters") && Catch::Contains("password_policy.max_length"));
 }
 
-TEST_CASE("password rules: invalid UTF-8 is refused unless in bytes mode", "[password][unicode]") {
+TEST_CASE("password rules: invalid UTF-8 is rejected unless in bytes mode", "[password][unicode]") {
   for (const std::string bad : {std::string("\xFF\xFE" "abcdefgh"), std::string("abc\xC0\xAF" "defgh"),
                                 std::string("abcdefg\xED\xA0\x80"), std::string("abcdefgh\xF4\x90\x80\x80"),
                                 std::string("abcdefgh\xE2\x82")}) {
@@ -218,10 +218,10 @@ TEST_CASE("engine: new passwords obey the policy, other hashes do not", "[passwo
   HashRequest request;
   request.new_password = true;
 
-  const auto refused = engine.hash(as_bytes("hunter2"), request);
-  REQUIRE_FALSE(refused);
-  CHECK(refused.error().code == ErrorCode::too_short);
-  CHECK(is_password_rule(refused.error().code));
+  const auto rejected = engine.hash(as_bytes("hunter2"), request);
+  REQUIRE_FALSE(rejected);
+  CHECK(rejected.error().code == ErrorCode::too_short);
+  CHECK(is_password_rule(rejected.error().code));
 
   request.context = {"orbit"};
   const auto context = engine.hash(as_bytes(k_strong), request);
@@ -232,7 +232,7 @@ TEST_CASE("engine: new passwords obey the policy, other hashes do not", "[passwo
   REQUIRE_FALSE(invalid);
   CHECK(invalid.error().code == ErrorCode::invalid_utf8);
 
-  // Without new_password (rehashes, imports with --no-policy) nothing is refused.
+  // Without new_password (rehashes, imports with --no-policy) nothing is rejected.
   CHECK(engine.hash(as_bytes("hunter2")));
 
   Policy disabled = cheap_policy();
