@@ -4,7 +4,9 @@ through a real pwsvcd, and the daemon's HTTP responses."""
 import json
 import os
 import shutil
+import signal
 import tempfile
+import time
 import unittest
 
 from remote_test import Daemon, mint_key, run, run_with_fd
@@ -239,6 +241,52 @@ class HttpTest(PolicyCase):
         self.assertEqual(status, 200, body)
         self.assertTrue(body["match"])
         self.assertTrue(body["new_hash"].startswith("$argon2id$"))
+
+
+def wait_for_events(daemon, name, count):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if sum(event.get("event") == name for event in daemon.log_events()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {count} {name} events in the log")
+
+
+class ReloadTest(unittest.TestCase):
+    def test_sighup_reopens_the_breach_index(self):
+        directory = tempfile.mkdtemp(prefix="pwsvc-policy-reload-")
+        list_path = os.path.join(directory, "list.txt")
+        index_path = os.path.join(directory, "breached.idx")
+
+        def build(words):
+            with open(list_path, "w", encoding="utf-8") as file:
+                file.write("".join(word + "\n" for word in words))
+            built = run("breach-index", "build", list_path, index_path)
+            self.assertEqual(built.returncode, 0, built.stderr)
+
+        build([BREACHED])
+        _, table = mint_key(directory)
+        daemon = Daemon(policy_config(index_path) + "\n" + table)
+        try:
+            status = daemon.unix("POST", "/v1/hash", {"password": STRONG})[0].status
+            self.assertEqual(status, 200)
+
+            build([BREACHED, STRONG])
+            daemon.process.send_signal(signal.SIGHUP)
+            wait_for_events(daemon, "reloaded", 1)
+            response, data = daemon.unix("POST", "/v1/hash", {"password": STRONG})
+            self.assertEqual(response.status, 422, data)
+            self.assertEqual(json.loads(data)["error"]["code"], "breached")
+
+            # A reload whose index is missing is rejected, and the old index stays.
+            os.rename(index_path, index_path + ".moved")
+            daemon.process.send_signal(signal.SIGHUP)
+            wait_for_events(daemon, "reload_rejected", 1)
+            self.assertEqual(daemon.unix("POST", "/v1/hash", {"password": STRONG})[0].status, 422)
+            self.assertIn("password_policy.breach_index", daemon.log_text())
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
