@@ -69,6 +69,9 @@ def json_bodies(pairs):
         '{"password": "pw", "hash": "$1$abc$", "subject": "bob", "rehash": false}',
         '{"password_b64": "AAEC/w==", "hash": "{SHA}AAAA"}',
         '{"password": "pw", "unknown": 1}',
+        '{"password": "alice-Crème-42", "context": ["alice", "alice@example.org"]}',
+        '{"password": "Cre\\u0300me bru\\u0302le\\u0301e", "context": []}',
+        '{"password": "pw", "context": "alice"}',
         '{"password": "\\u0000\\ud800"}',
         '[1, 2, 3]',
         '{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}',
@@ -90,7 +93,7 @@ def service_seeds(pairs):
         seeds.append(http_request("GET", path, headers=("Transport: tcp", "Address: 127.0.0.1")))
     bearer = f"Authorization: Bearer {API_KEY}"
     for body in json_bodies(pairs)[::3] + json_bodies(pairs)[-12:]:
-        for target in ("/v1/verify", "/v1/identify", "/v1/hash"):
+        for target in ("/v1/verify", "/v1/identify", "/v1/hash", "/v1/check-password"):
             seeds.append(http_request("POST", target, body))
         seeds.append(http_request("POST", "/v1/api/verify", body, ("Transport: tcp", bearer)))
     seeds += [
@@ -118,6 +121,8 @@ CONFIGS = [
     "bcrypt_max_cost = 16\npbkdf2_max_iterations = 5000000\nscrypt_max_memory_kib = 262144\n"
     "scrypt_max_parallelism = 16\nsha_crypt_max_rounds = 2000000\n",
     '[logging]\nlevel = "debug"\n',
+    '[password_policy]\nenabled = true\nunicode = "utf8"\nmin_length = 12\nmax_length = 128\n'
+    'min_strength = 3\nbreach_min_count = 2\ncontext_words = ["acme"]\n',
     '[daemon]\nlisten = ["unix:/run/pwsvc/pwsvcd.sock", "127.0.0.1:8081"]\n'
     "unix_socket_mode = 0o660\nallowed_uids = [0, 1000]\nallowed_gids = [100]\n"
     'workers = 2\nio_threads = 2\nmemory_budget = "1GiB"\nmax_queue = 1024\n'
