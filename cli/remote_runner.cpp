@@ -229,7 +229,7 @@ class RemoteRunner final : public Runner {
       case 401:
         return {ErrorCode::invalid_argument, unauthorized_message(where)};
       case 422:
-        // A refused password: the rule's code gives the exit status, and the
+        // A rejected password: the rule's code gives the exit status, and the
         // message is the core's own, as a local run prints it.
         return {rule_code(daemon.code), daemon.message.empty() ? status : daemon.message};
       case 403:

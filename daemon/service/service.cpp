@@ -166,7 +166,7 @@ Response core_error_response(const Error& error, std::string_view request_id) {
     case ErrorCode::context_word:
     case ErrorCode::breached:
     case ErrorCode::weak:
-      // The request is well formed; the password it carries is refused.
+      // The request is well formed, but the password it carries is rejected.
       return error_response(422, error_code_name(error.code), error.message, request_id);
   }
   return error_response(500, "internal", "internal error; the request id is in the service log",

@@ -92,7 +92,7 @@ class Engine {
          std::shared_ptr<const BreachIndex> breach = nullptr);
 
   // Hashes `password` with a fresh salt from libsodium's CSPRNG, after
-  // normalizing it as policy.password.unicode says. With request.new_password
+  // normalizing it as policy.password.unicode sets. With request.new_password
   // and the password policy enabled, a password that breaks a rule fails with
   // that rule's error code. Fails with invalid_argument for bad parameters or
   // a password the algorithm cannot take (bcrypt: over 72 bytes or a NUL
