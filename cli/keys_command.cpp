@@ -1,5 +1,6 @@
 // pwsvc keys: generate, list and activate pepper keys, and rewrap sealed dumps.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
+#include <utility>
 
 #include <boost/json.hpp>
 #include <zlib.h>
@@ -65,6 +68,63 @@ NamedKeyring load_named_keyring(const KeysOptions& options, const GlobalOptions&
   return {*path, std::move(*keyring)};
 }
 
+// An exclusive flock on the directory that contains a keyring, held while
+// keys generate or keys activate read, change and replace it. The file itself
+// cannot carry the lock, because the rename replaces its inode and a lock on
+// the old inode does not stop the next writer. A lock file beside the keyring
+// would work too, but it would stay next to the keys for good. Other programs
+// that flock the same directory only wait for each other.
+class KeyringLock {
+ public:
+  // Takes the lock, waiting up to k_wait for another holder to finish.
+  static Result<KeyringLock> acquire(const std::filesystem::path& keyring) {
+    std::filesystem::path directory = keyring.parent_path();
+    if (directory.empty()) {
+      directory = ".";
+    }
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      return fail(ErrorCode::invalid_argument, "cannot open directory " + directory.string() +
+                                                   " to lock the keyring: " + std::strerror(errno));
+    }
+    KeyringLock lock(fd);
+
+    const auto deadline = std::chrono::steady_clock::now() + k_wait;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        return fail(ErrorCode::unavailable,
+                    "cannot lock directory " + directory.string() + ": " + std::strerror(errno) +
+                        "; keep the keyring on a file system that supports flock");
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        return fail(ErrorCode::unavailable,
+                    "timed out after 10 seconds waiting for the lock on directory " +
+                        directory.string() + ", which another process holds; try again later");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return lock;
+  }
+
+  KeyringLock(KeyringLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  KeyringLock(const KeyringLock&) = delete;
+  KeyringLock& operator=(const KeyringLock&) = delete;
+  KeyringLock& operator=(KeyringLock&&) = delete;
+  // Closing the descriptor releases the lock.
+  ~KeyringLock() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+
+ private:
+  static constexpr std::chrono::seconds k_wait{10};
+
+  explicit KeyringLock(int fd) : fd_(fd) {}
+
+  int fd_;
+};
+
 // Writes `bytes` to `path` through a new 0600 file in the same directory and
 // a rename, so a reader sees the old file or the whole new one. An existing
 // file's owner and group carry over, so that a keyring an administrator
@@ -110,6 +170,12 @@ int run_generate(const KeysOptions& options) {
   const KeyInfo info{options.id, keyring_timestamp(), false};
   const SecretBytes key = generate_pepper_key();
 
+  // Another generate or activate must not replace the file between the
+  // read below and the rename, or one of the two changes would be lost.
+  auto lock = KeyringLock::acquire(options.out);
+  if (!lock) {
+    return print_error(lock.error());
+  }
   SecretBytes text;
   std::error_code ignored;
   if (std::filesystem::exists(options.out, ignored)) {
@@ -155,21 +221,30 @@ int run_list(const KeysOptions& options, const GlobalOptions& global) {
 }
 
 int run_activate(const KeysOptions& options, const GlobalOptions& global) {
-  const NamedKeyring named = load_named_keyring(options, global);
-  if (named.failure != k_exit_ok) {
-    return named.failure;
+  const auto path = keyring_path(options, global);
+  if (!path) {
+    return k_exit_usage;
   }
-  if (!named.keyring->contains(options.id)) {
-    return print_error("key id '" + options.id + "' is not in " + named.path +
+  // The keyring is read under the lock, as in run_generate.
+  auto lock = KeyringLock::acquire(*path);
+  if (!lock) {
+    return print_error(lock.error());
+  }
+  auto keyring = Keyring::load(*path);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+  if (!(*keyring)->contains(options.id)) {
+    return print_error("key id '" + options.id + "' is not in " + *path +
                            "; pwsvc keys list shows the ids",
                        k_exit_usage);
   }
 
-  const SecretBytes text = named.keyring->text_with(nullptr, {}, options.id);
-  if (auto written = replace_file(named.path, text.view()); !written) {
+  const SecretBytes text = (*keyring)->text_with(nullptr, {}, options.id);
+  if (auto written = replace_file(*path, text.view()); !written) {
     return print_error(written.error());
   }
-  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << named.path
+  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << *path
             << "; reload pwsvcd (SIGHUP) to use it\n";
   return k_exit_ok;
 }

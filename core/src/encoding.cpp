@@ -2,6 +2,7 @@
 #include "encoding.hpp"
 
 #include <array>
+#include <cstring>
 
 #include <sodium.h>
 
@@ -85,6 +86,41 @@ constexpr std::array<unsigned char, 256> base64_table(Base64 variant) {
 constexpr auto k_standard_table = base64_table(Base64::unpadded);
 constexpr auto k_ab64_table = base64_table(Base64::ab64);
 
+constexpr std::string_view k_standard_letters =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Set in a decoded group when one of its characters is outside the alphabet.
+// A valid group has only 24 bits.
+constexpr std::uint32_t k_invalid_group_bit = 1U << 24;
+
+// Each character's 6-bit value moved to its place in a group of four, one
+// table per place, so that a group decodes with four lookups and three ORs.
+constexpr std::array<std::array<std::uint32_t, 256>, 4> placed_base64_tables() {
+  std::array<std::array<std::uint32_t, 256>, 4> tables{};
+  for (std::size_t place = 0; place < 4; ++place) {
+    for (std::size_t c = 0; c < 256; ++c) {
+      const unsigned char value = k_standard_table[c];
+      tables[place][c] = value == k_not_base64 ? k_invalid_group_bit
+                                               : std::uint32_t{value} << (18 - 6 * place);
+    }
+  }
+  return tables;
+}
+
+constexpr auto k_placed_tables = placed_base64_tables();
+
+// The two characters of each 12-bit value, so that three bytes encode with
+// two lookups.
+constexpr std::array<std::array<char, 2>, 4096> base64_pairs() {
+  std::array<std::array<char, 2>, 4096> pairs{};
+  for (std::size_t value = 0; value < pairs.size(); ++value) {
+    pairs[value] = {k_standard_letters[value >> 6], k_standard_letters[value & 0x3f]};
+  }
+  return pairs;
+}
+
+constexpr auto k_base64_pairs = base64_pairs();
+
 }  // namespace
 
 std::optional<std::size_t> base64_size(std::string_view text, Base64 variant) {
@@ -127,29 +163,34 @@ bool decode_public_base64(std::string_view text, std::vector<unsigned char>& byt
   }
   bytes.resize(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
 
-  // Each group of four characters gives three bytes. Any character outside
-  // the alphabet sets the high bit in `seen`.
-  const auto value = [&text](std::size_t at) -> std::uint32_t {
-    return k_standard_table[static_cast<unsigned char>(text[at])];
-  };
-  std::uint32_t seen = 0;
+  // Each group of four characters gives three bytes.
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   unsigned char* out = bytes.data();
   const std::size_t whole = text.size() - tail;
+  std::uint32_t groups_seen = 0;
   for (std::size_t at = 0; at < whole; at += 4) {
-    const std::uint32_t group =
-        value(at) << 18 | value(at + 1) << 12 | value(at + 2) << 6 | value(at + 3);
-    seen |= value(at) | value(at + 1) | value(at + 2) | value(at + 3);
+    const std::uint32_t group = k_placed_tables[0][in[at]] | k_placed_tables[1][in[at + 1]] |
+                                k_placed_tables[2][in[at + 2]] | k_placed_tables[3][in[at + 3]];
+    groups_seen |= group;
     out[0] = static_cast<unsigned char>(group >> 16);
     out[1] = static_cast<unsigned char>(group >> 8);
     out[2] = static_cast<unsigned char>(group);
     out += 3;
   }
+  if ((groups_seen & k_invalid_group_bit) != 0) {
+    return false;
+  }
   if (tail == 0) {
-    return (seen & 0x80) == 0;
+    return true;
   }
 
   // The last two or three characters give one or two bytes, and the bits
   // past the last byte must be zero so that every byte string has one encoding.
+  // Any character outside the alphabet sets the high bit in `seen`.
+  const auto value = [&text](std::size_t at) -> std::uint32_t {
+    return k_standard_table[static_cast<unsigned char>(text[at])];
+  };
+  std::uint32_t seen = 0;
   const std::uint32_t third = tail == 3 ? value(whole + 2) : 0;
   const std::uint32_t group = value(whole) << 18 | value(whole + 1) << 12 | third << 6;
   seen |= value(whole) | value(whole + 1) | third;
@@ -170,22 +211,18 @@ std::optional<std::vector<unsigned char>> decode_public_base64(std::string_view 
 }
 
 void append_public_base64(std::string& text, ByteView bytes) {
-  constexpr std::string_view k_letters =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const std::size_t start = text.size();
   text.resize(start + (bytes.size() * 4 + 2) / 3);
   char* out = text.data() + start;
 
-  // Each group of three bytes gives four characters.
+  // Each group of three bytes gives four characters, two per 12 bits.
   const std::size_t tail = bytes.size() % 3;
   const std::size_t whole = bytes.size() - tail;
   for (std::size_t at = 0; at < whole; at += 3) {
     const std::uint32_t group = std::uint32_t{bytes[at]} << 16 |
                                 std::uint32_t{bytes[at + 1]} << 8 | bytes[at + 2];
-    out[0] = k_letters[group >> 18];
-    out[1] = k_letters[(group >> 12) & 0x3f];
-    out[2] = k_letters[(group >> 6) & 0x3f];
-    out[3] = k_letters[group & 0x3f];
+    std::memcpy(out, k_base64_pairs[group >> 12].data(), 2);
+    std::memcpy(out + 2, k_base64_pairs[group & 0xfff].data(), 2);
     out += 4;
   }
 
@@ -193,10 +230,10 @@ void append_public_base64(std::string& text, ByteView bytes) {
   if (tail != 0) {
     const std::uint32_t group =
         std::uint32_t{bytes[whole]} << 16 | (tail == 2 ? std::uint32_t{bytes[whole + 1]} << 8 : 0);
-    out[0] = k_letters[group >> 18];
-    out[1] = k_letters[(group >> 12) & 0x3f];
+    out[0] = k_standard_letters[group >> 18];
+    out[1] = k_standard_letters[(group >> 12) & 0x3f];
     if (tail == 2) {
-      out[2] = k_letters[(group >> 6) & 0x3f];
+      out[2] = k_standard_letters[(group >> 6) & 0x3f];
     }
   }
 }

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <optional>
+#include <string>
 
 #include <sodium.h>
 
@@ -54,6 +56,57 @@ bool is_timestamp(std::string_view text) {
   return true;
 }
 
+// Reads the decimal digits of `text` at [at, at + count), which is_timestamp checked.
+unsigned timestamp_field(std::string_view text, std::size_t at, std::size_t count) {
+  unsigned value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    value = value * 10 + static_cast<unsigned>(text[i] - '0');
+  }
+  return value;
+}
+
+// Returns why a creation time of the right shape is not a real UTC time, or
+// nothing when it is one. Leap seconds (23:59:60) are rejected, since the
+// system clock that keys generate reads never shows them.
+std::optional<std::string> timestamp_problem(std::string_view text) {
+  const unsigned year = timestamp_field(text, 0, 4);
+  const unsigned month = timestamp_field(text, 5, 2);
+  const unsigned day = timestamp_field(text, 8, 2);
+  if (month < 1 || month > 12) {
+    return "there is no month " + std::to_string(month);
+  }
+  const std::chrono::year_month_day date{std::chrono::year(static_cast<int>(year)),
+                                         std::chrono::month(month), std::chrono::day(day)};
+  if (!date.ok()) {
+    return std::string(text.substr(0, 7)) + " has no day " + std::to_string(day);
+  }
+  if (timestamp_field(text, 11, 2) > 23) {
+    return "an hour runs from 00 to 23";
+  }
+  if (timestamp_field(text, 14, 2) > 59 || timestamp_field(text, 17, 2) > 59) {
+    return "minutes and seconds run from 00 to 59";
+  }
+  return std::nullopt;
+}
+
+// Checks a key line's creation time. Only the id, which check_key_id has
+// passed, and a value of the timestamp's shape are quoted, never a field that
+// could be key bytes.
+Result<void> check_created(std::size_t line, std::string_view id, std::string_view created) {
+  if (!is_timestamp(created)) {
+    return tl::unexpected(keyring_error(
+        line, "key '" + std::string(id) +
+                  "': the creation time must be UTC in the form 2026-12-04T22:38:34Z"));
+  }
+  if (auto problem = timestamp_problem(created)) {
+    return tl::unexpected(keyring_error(
+        line, "key '" + std::string(id) + "' has creation time " + std::string(created) +
+                  ", which is not a real UTC time (" + *problem +
+                  "); correct it to when the key was made, in the form 2026-12-04T22:38:34Z"));
+  }
+  return {};
+}
+
 struct KeyLine {
   std::size_t number = 0;
   std::string_view id;
@@ -90,9 +143,8 @@ Result<ParsedText> parse_lines(std::string_view text) {
       if (auto checked = check_key_id(fields[1]); !checked) {
         return tl::unexpected(keyring_error(number, checked.error().message));
       }
-      if (!is_timestamp(fields[2])) {
-        return tl::unexpected(
-            keyring_error(number, "the creation time must read like 2026-12-04T22:38:34Z"));
+      if (auto checked = check_created(number, fields[1], fields[2]); !checked) {
+        return tl::unexpected(checked.error());
       }
       for (const KeyLine& earlier : parsed.keys) {
         if (earlier.id == fields[1]) {
@@ -260,6 +312,9 @@ Result<std::shared_ptr<const Keyring>> Keyring::parse(std::string_view text) {
     if (rc != 0 || length != k_pepper_key_bytes || end != line.encoded.data() + line.encoded.size()) {
       return tl::unexpected(keyring_error(
           line.number, "key '" + std::string(line.id) + "' is not 32 bytes in padded base64"));
+    }
+    if (line.id == parsed->active) {
+      keyring->active_index_ = i;
     }
     keyring->entries_.push_back({std::string(line.id), std::string(line.created)});
   }

@@ -1,8 +1,11 @@
 // Peppers: XChaCha20-Poly1305 sealing and HMAC-SHA256 keying, from libsodium.
 #include "pepper.hpp"
 
+#include <pthread.h>
+
 #include <array>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include <sodium.h>
@@ -18,18 +21,42 @@ constexpr std::string_view k_version_field = "v=1,key=";
 constexpr std::size_t k_nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr std::size_t k_tag_bytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 
-// Fills `nonce` from a per-thread buffer of CSPRNG output, so that sealing
-// a dump costs one getrandom call per 170 nonces instead of one each.
+// Nonces come from a per-thread pool. libsodium 1.0.18 reads getrandom in
+// 256-byte calls, so filling the pool with randombytes_buf cost one system
+// call per ten nonces. Instead each refill draws a fresh 32-byte seed from
+// randombytes_buf and expands it with randombytes_buf_deterministic, whose
+// ChaCha20 output is unpredictable for as long as ChaCha20 is secure, which
+// XChaCha20 assumes anyway. A forked child discards its copy of the pool,
+// because a nonce used twice under one key leaks the XOR of the two hashes
+// and lets an attacker forge seals.
+constexpr std::size_t k_pool_nonces = 512;
+
+struct NoncePool {
+  std::array<unsigned char, k_nonce_bytes * k_pool_nonces> bytes{};
+  std::size_t used = k_pool_nonces;
+};
+
+thread_local NoncePool nonce_pool;
+
+void discard_nonce_pool() { nonce_pool.used = k_pool_nonces; }
+
+void refill_nonce_pool() {
+  static std::once_flag registered;
+  std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, discard_nonce_pool); });
+
+  std::array<unsigned char, randombytes_SEEDBYTES> seed{};
+  randombytes_buf(seed.data(), seed.size());
+  randombytes_buf_deterministic(nonce_pool.bytes.data(), nonce_pool.bytes.size(), seed.data());
+  sodium_memzero(seed.data(), seed.size());
+  nonce_pool.used = 0;
+}
+
 void next_nonce(unsigned char* nonce) {
-  constexpr std::size_t k_pool_bytes = k_nonce_bytes * 170;
-  thread_local std::array<unsigned char, k_pool_bytes> pool{};
-  thread_local std::size_t used = k_pool_bytes;
-  if (used == k_pool_bytes) {
-    randombytes_buf(pool.data(), pool.size());
-    used = 0;
+  if (nonce_pool.used == k_pool_nonces) {
+    refill_nonce_pool();
   }
-  std::memcpy(nonce, pool.data() + used, k_nonce_bytes);
-  used += k_nonce_bytes;
+  std::memcpy(nonce, nonce_pool.bytes.data() + nonce_pool.used * k_nonce_bytes, k_nonce_bytes);
+  ++nonce_pool.used;
 }
 
 Error malformed_seal(std::string message) {
@@ -61,34 +88,35 @@ Result<SealedParts> parse_sealed(std::string_view stored) {
   return parts;
 }
 
-std::string seal_hash(std::string_view inner, std::string_view key_id, ByteView key) {
-  // The header is the associated data; the payload's base64 follows it.
-  const std::size_t payload_size = k_nonce_bytes + inner.size() + k_tag_bytes;
-  std::string sealed;
-  sealed.reserve(k_sealed_prefix.size() + k_version_field.size() + key_id.size() + 1 +
-                 (payload_size * 4 + 2) / 3);
-  sealed += k_sealed_prefix;
-  sealed += k_version_field;
-  sealed += key_id;
-  sealed += '$';
+namespace {
+
+// Appends `inner` sealed under `key` to `out`. The header is the associated
+// data, and the payload's base64 follows it.
+void append_sealed(ByteView inner, std::string_view key_id, ByteView key, std::string& out) {
+  const std::size_t header_start = out.size();
+  out += k_sealed_prefix;
+  out += k_version_field;
+  out += key_id;
+  out += '$';
+  const std::string_view header(out.data() + header_start, out.size() - header_start);
 
   // Rewrap seals millions of hashes, so each thread reuses one buffer.
   thread_local std::vector<unsigned char> payload;
-  payload.resize(payload_size);
+  payload.resize(k_nonce_bytes + inner.size() + k_tag_bytes);
   next_nonce(payload.data());
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
-      payload.data() + k_nonce_bytes, &written, reinterpret_cast<const unsigned char*>(inner.data()),
-      inner.size(), reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(), nullptr,
+      payload.data() + k_nonce_bytes, &written, inner.data(), inner.size(),
+      reinterpret_cast<const unsigned char*>(header.data()), header.size(), nullptr,
       payload.data(), key.data());
 
   // The nonce and ciphertext are public, so the fast codec is safe here.
-  append_public_base64(sealed, payload);
-  return sealed;
+  append_public_base64(out, payload);
 }
 
-Result<std::string> open_sealed(const SealedParts& parts, ByteView key) {
-  // Each thread reuses one buffer, as in seal_hash.
+// Opens a sealed hash into `inner`, which is replaced.
+Result<void> open_into(const SealedParts& parts, ByteView key, std::vector<unsigned char>& inner) {
+  // Each thread reuses one buffer, as in append_sealed.
   thread_local std::vector<unsigned char> decoded;
   if (!decode_public_base64(parts.payload, decoded)) {
     return tl::unexpected(malformed_seal("the payload is not valid unpadded base64"));
@@ -97,19 +125,34 @@ Result<std::string> open_sealed(const SealedParts& parts, ByteView key) {
     return tl::unexpected(malformed_seal("the payload is too short to hold a nonce and a tag"));
   }
 
-  std::string inner(decoded.size() - k_nonce_bytes - k_tag_bytes, '\0');
+  inner.resize(decoded.size() - k_nonce_bytes - k_tag_bytes);
   unsigned long long length = 0;
   const int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-      reinterpret_cast<unsigned char*>(inner.data()), &length, nullptr,
-      decoded.data() + k_nonce_bytes, decoded.size() - k_nonce_bytes,
-      reinterpret_cast<const unsigned char*>(parts.header.data()), parts.header.size(),
-      decoded.data(), key.data());
+      inner.data(), &length, nullptr, decoded.data() + k_nonce_bytes,
+      decoded.size() - k_nonce_bytes, reinterpret_cast<const unsigned char*>(parts.header.data()),
+      parts.header.size(), decoded.data(), key.data());
   if (rc != 0) {
     return tl::unexpected(malformed_seal("it fails authentication under key '" + parts.key_id +
                                          "': the hash was altered or sealed under another key "
                                          "with that id"));
   }
-  return inner;
+  return {};
+}
+
+}  // namespace
+
+std::string seal_hash(std::string_view inner, std::string_view key_id, ByteView key) {
+  std::string sealed;
+  append_sealed(as_bytes(inner), key_id, key, sealed);
+  return sealed;
+}
+
+Result<std::string> open_sealed(const SealedParts& parts, ByteView key) {
+  std::vector<unsigned char> inner;
+  if (auto opened = open_into(parts, key, inner); !opened) {
+    return tl::unexpected(opened.error());
+  }
+  return std::string(inner.begin(), inner.end());
 }
 
 SecretBytes hmac_password(ByteView key, ByteView password) {
@@ -139,25 +182,36 @@ Result<std::string> decode_key_id(std::string_view value) {
   return id;
 }
 
-Result<std::optional<std::string>> reseal(std::string_view sealed, const Keyring& keyring) {
+Result<Reseal> reseal(std::string_view sealed, const Keyring& keyring, std::string& out) {
   auto parts = parse_sealed(sealed);
   if (!parts) {
     return tl::unexpected(parts.error());
   }
-  if (parts->key_id == keyring.active_id()) {
-    return std::optional<std::string>();
-  }
-  const auto old_key = keyring.key(parts->key_id);
-  if (!old_key) {
+  const auto key = keyring.key(parts->key_id);
+  if (!key) {
     return fail(ErrorCode::missing_key, "sealed under key '" + parts->key_id +
                                             "', which the keyring does not have");
   }
-  auto inner = open_sealed(*parts, *old_key);
-  if (!inner) {
-    return tl::unexpected(inner.error());
+
+  // The opened hash is as sensitive as an unpeppered one, so the per-thread
+  // buffer is wiped after every call.
+  thread_local std::vector<unsigned char> inner;
+  auto opened = open_into(*parts, *key, inner);
+  const std::string_view text(reinterpret_cast<const char*>(inner.data()), inner.size());
+  if (opened && is_sealed(text)) {
+    opened = tl::unexpected(malformed_seal("it contains another sealed hash"));
   }
-  return std::optional<std::string>(
-      seal_hash(*inner, keyring.active_id(), *keyring.key(keyring.active_id())));
+  Result<Reseal> outcome = Reseal::already_active;
+  if (!opened) {
+    outcome = tl::unexpected(opened.error());
+  } else if (parts->key_id == keyring.active_id()) {
+    out += sealed;
+  } else {
+    append_sealed(inner, keyring.active_id(), keyring.active_key(), out);
+    outcome = Reseal::resealed;
+  }
+  sodium_memzero(inner.data(), inner.size());
+  return outcome;
 }
 
 std::string add_phc_keyid(std::string_view phc, std::string_view key_id) {

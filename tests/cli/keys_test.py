@@ -111,6 +111,67 @@ class KeyManagementTest(PepperTestCase):
             self.assertIn(b"chmod 600", result.stderr)
 
 
+class CreationTimeTest(PepperTestCase):
+    def test_unreal_creation_times_are_rejected(self):
+        ring = self.make_ring()
+        ring.keys("generate", "--id", "k1", "--out", ring.keyring)
+        with open(ring.keyring) as text:
+            original = text.read()
+        created = [line.split()[2] for line in original.splitlines() if line.startswith("key ")][0]
+
+        for bad, reason in (("2026-13-04T22:38:34Z", b"no month 13"),
+                            ("2026-02-31T22:38:34Z", b"2026-02 has no day 31"),
+                            ("2026-12-04T25:38:34Z", b"hour runs from 00 to 23")):
+            with self.subTest(bad=bad):
+                with open(ring.keyring, "w") as out:
+                    out.write(original.replace(created, bad))
+                result = ring.keys("list", "--keyring", ring.keyring)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(f"key 'k1' has creation time {bad}".encode(), result.stderr)
+                self.assertIn(reason, result.stderr)
+                self.assertIn(b"correct it", result.stderr)
+                self.assertEqual(result.stdout, b"")
+
+
+class ConcurrentKeysTest(PepperTestCase):
+    """Writers started at once must each see the other's change."""
+
+    ROUNDS = 4
+
+    def start_all(self, *commands):
+        processes = [subprocess.Popen([PWSVC, "keys", *command], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE) for command in commands]
+        for process in processes:
+            _, stderr = process.communicate(timeout=30)
+            self.assertEqual(process.returncode, 0, stderr)
+
+    def listed(self, keyring):
+        result = run("keys", "list", "--keyring", keyring, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return {key["id"]: key["active"] for key in json.loads(result.stdout)}
+
+    def test_concurrent_generates_keep_every_key(self):
+        ring = self.make_ring()
+        for round_number in range(self.ROUNDS):
+            keyring = ring.path(f"keyring{round_number}")
+            ids = [f"r{round_number}k{i}" for i in range(4)]
+            self.start_all(*[("generate", "--id", key_id, "--out", keyring) for key_id in ids])
+            self.assertEqual(sorted(self.listed(keyring)), ids)
+
+    def test_generate_and_activate_at_once(self):
+        ring = self.make_ring()
+        for round_number in range(self.ROUNDS):
+            keyring = ring.path(f"keyring{round_number}")
+            ring.keys("generate", "--id", "old", "--out", keyring)
+            ring.keys("generate", "--id", "next", "--out", keyring)
+            self.start_all(("activate", "next", "--keyring", keyring),
+                           ("generate", "--id", "extra1", "--out", keyring),
+                           ("generate", "--id", "extra2", "--out", keyring))
+            self.assertEqual(self.listed(keyring),
+                             {"old": False, "next": True, "extra1": False, "extra2": False})
+        self.assertEqual([name for name in os.listdir(ring.dir.name) if name.startswith(".")], [])
+
+
 class HostileKeyringTest(PepperTestCase):
     def setUp(self):
         self.ring = self.make_ring()
@@ -245,6 +306,29 @@ class RewrapTest(PepperTestCase):
         resealed = after[0].decode().split(":")[1]
         self.assertEqual(self.ring.pwsvc("verify", resealed).returncode, 0)
         self.assertEqual(self.ring.identify(resealed)["verdict"], "ok")
+
+    def test_rewrap_opens_seals_under_the_active_key(self):
+        current = [self.ring.hash() for _ in range(2)]
+        payload_end = len(current[1]) - 20
+        flipped = "B" if current[1][payload_end] == "A" else "A"
+        altered = current[1][:payload_end] + flipped + current[1][payload_end + 1:]
+        path = self.ring.path("current.txt")
+        rows = f"alice:{current[0]}:1\nbob:{altered}:2\ncarol:{self.sealed[0]}:3\n".encode()
+        with open(path, "wb") as out:
+            out.write(rows)
+
+        result = self.ring.keys("rewrap", "--keyring", self.ring.keyring, path)
+
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(b"current.txt:2: left unchanged: sealed hash: it fails authentication "
+                      b"under key 'k2'", result.stderr)
+        self.assertIn(b"3 lines, 1 resealed under key 'k2', 1 already under it, 1 left unchanged",
+                      result.stderr)
+        with open(path, "rb") as after_file:
+            after = after_file.read().split(b"\n")
+        self.assertEqual(after[0], f"alice:{current[0]}:1".encode())
+        self.assertEqual(after[1], f"bob:{altered}:2".encode())
+        self.assertTrue(after[2].startswith(b"carol:$pwsvc-sealed$v=1,key=k2$"))
 
     def test_interrupted_rewrap_leaves_the_original(self):
         path = self.write_dump("big.txt", 400000)

@@ -1,8 +1,11 @@
 // Tests of the keyring and of peppered hashing: encrypt mode, HMAC mode and rotation.
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -91,6 +94,38 @@ TEST_CASE("keyring: rejects bad text without quoting keys", "[core][pepper]") {
     CHECK(error.code == ErrorCode::invalid_argument);
     CHECK_THAT(error.message, Catch::Contains(message));
     CHECK_THAT(error.message, !Catch::Contains("AQEBAQ"));
+  }
+}
+
+TEST_CASE("keyring: rejects creation times that are not real", "[core][pepper]") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"2026-13-01T10:00:00Z", "no month 13"},
+      {"2026-00-01T10:00:00Z", "no month 0"},
+      {"2026-02-31T10:00:00Z", "2026-02 has no day 31"},
+      {"2025-02-29T10:00:00Z", "2025-02 has no day 29"},
+      {"2026-04-31T10:00:00Z", "2026-04 has no day 31"},
+      {"2026-12-00T10:00:00Z", "2026-12 has no day 0"},
+      {"2026-12-01T25:00:00Z", "hour runs from 00 to 23"},
+      {"2026-12-01T24:00:00Z", "hour runs from 00 to 23"},
+      {"2026-12-01T10:60:00Z", "minutes and seconds"},
+      {"2026-12-01T10:00:60Z", "minutes and seconds"},
+  };
+  for (const auto& [created, reason] : cases) {
+    CAPTURE(created);
+    const Error error =
+        parse_error("active k1\nkey k1 " + created + " " + std::string(k_key_one) + "\n");
+    CHECK(error.code == ErrorCode::invalid_argument);
+    CHECK_THAT(error.message, Catch::Contains("line 2: key 'k1'"));
+    CHECK_THAT(error.message, Catch::Contains(created));
+    CHECK_THAT(error.message, Catch::Contains(reason));
+    CHECK_THAT(error.message, Catch::Contains("correct it"));
+  }
+
+  // The last day of February in a leap year, and the last second of a year.
+  for (const std::string created : {"2024-02-29T00:00:00Z", "2026-12-31T23:59:59Z"}) {
+    CAPTURE(created);
+    CHECK(Keyring::parse("active k1\nkey k1 " + created + " " + std::string(k_key_one) + "\n")
+              .has_value());
   }
 }
 
@@ -211,6 +246,106 @@ TEST_CASE("encrypt mode: an altered seal fails authentication", "[core][pepper]"
     CHECK(result.error().code == ErrorCode::malformed_hash);
     CHECK_THAT(result.error().message, Catch::Contains("fails authentication"));
   }
+}
+
+TEST_CASE("reseal: moves a seal to the active key", "[core][pepper]") {
+  const std::string stored = *engine(PepperMode::encrypt, keyring("k1", true, false))
+                                  .hash(as_bytes("hunter2"));
+  const auto rotated_keys = keyring("k2", true, true);
+  std::string out = "row:";
+
+  auto outcome = reseal(stored, *rotated_keys, out);
+
+  REQUIRE(outcome.has_value());
+  CHECK(*outcome == Reseal::resealed);
+  REQUIRE(out.starts_with("row:$pwsvc-sealed$v=1,key=k2$"));
+  const std::string resealed = out.substr(4);
+  const Engine rotated = engine(PepperMode::encrypt, rotated_keys);
+  CHECK(rotated.verify(as_bytes("hunter2"), resealed)->match);
+  CHECK(rotated.identify(resealed).verdict == Verdict::ok);
+}
+
+TEST_CASE("reseal: opens a seal under the active key", "[core][pepper]") {
+  const auto keys = keyring("k1", true, false);
+  const std::string stored = *engine(PepperMode::encrypt, keys).hash(as_bytes("hunter2"));
+  std::string flipped = stored;
+  char& inside = flipped[flipped.size() - 20];
+  inside = inside == 'A' ? 'B' : 'A';
+
+  std::string out;
+  auto current = reseal(stored, *keys, out);
+  REQUIRE(current.has_value());
+  CHECK(*current == Reseal::already_active);
+  CHECK(out == stored);
+
+  out = "kept";
+  auto altered = reseal(flipped, *keys, out);
+  REQUIRE_FALSE(altered.has_value());
+  CHECK(altered.error().code == ErrorCode::malformed_hash);
+  CHECK_THAT(altered.error().message, Catch::Contains("fails authentication under key 'k1'"));
+  CHECK(out == "kept");
+}
+
+TEST_CASE("reseal: a missing key is an error naming it", "[core][pepper]") {
+  const std::string stored = *engine(PepperMode::encrypt, keyring("k1", true, false))
+                                  .hash(as_bytes("hunter2"));
+  std::string out;
+
+  auto outcome = reseal(stored, *keyring("k2", false, true), out);
+
+  REQUIRE_FALSE(outcome.has_value());
+  CHECK(outcome.error().code == ErrorCode::missing_key);
+  CHECK_THAT(outcome.error().message, Catch::Contains("'k1'"));
+  CHECK(out.empty());
+}
+
+TEST_CASE("reseal: draws a fresh nonce each time", "[core][pepper]") {
+  // More seals than one refill of the nonce pool, each under a fresh nonce.
+  const auto keys = keyring("k1", true, false);
+  const std::string stored = *engine(PepperMode::encrypt, keys).hash(as_bytes("hunter2"));
+  const auto moved_keys = keyring("k2", true, true);
+  std::set<std::string> nonces;
+  constexpr int k_seals = 2000;
+  for (int i = 0; i < k_seals; ++i) {
+    std::string out;
+    REQUIRE(reseal(stored, *moved_keys, out).has_value());
+    // 24 nonce bytes are the first 32 base64 characters of the payload.
+    nonces.insert(out.substr(std::string_view("$pwsvc-sealed$v=1,key=k2$").size(), 32));
+  }
+  CHECK(nonces.size() == k_seals);
+}
+
+TEST_CASE("reseal: a forked child draws its own nonces", "[core][pepper]") {
+  const auto keys = keyring("k1", true, false);
+  const std::string stored = *engine(PepperMode::encrypt, keys).hash(as_bytes("hunter2"));
+  const auto moved_keys = keyring("k2", true, true);
+  const std::size_t nonce_at = std::string_view("$pwsvc-sealed$v=1,key=k2$").size();
+  std::string first;
+  REQUIRE(reseal(stored, *moved_keys, first).has_value());  // fills the pool
+
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::string out;
+    const bool sealed = reseal(stored, *moved_keys, out).has_value();
+    const std::string nonce = sealed ? out.substr(nonce_at, 32) : std::string(32, '!');
+    const bool written = ::write(pipe_fds[1], nonce.data(), nonce.size()) == 32;
+    ::_exit(written ? 0 : 1);
+  }
+  std::string parent_out;
+  REQUIRE(reseal(stored, *moved_keys, parent_out).has_value());
+  std::string child_nonce(32, '\0');
+  const ssize_t got = ::read(pipe_fds[0], child_nonce.data(), child_nonce.size());
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+
+  REQUIRE(got == 32);
+  CHECK(child_nonce != "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+  CHECK(child_nonce != parent_out.substr(nonce_at, 32));
 }
 
 TEST_CASE("hmac mode: names the key in keyid", "[core][pepper]") {

@@ -52,6 +52,10 @@ class Keyring {
   std::optional<ByteView> key(std::string_view id) const;
 
   const std::string& active_id() const { return active_id_; }
+  // Returns the active key's bytes, which live as long as the keyring.
+  ByteView active_key() const {
+    return {keys_ + active_index_ * k_pepper_key_bytes, k_pepper_key_bytes};
+  }
   bool contains(std::string_view id) const;
   std::vector<KeyInfo> list() const;
 
@@ -70,16 +74,26 @@ class Keyring {
 
   std::vector<Entry> entries_;
   std::string active_id_;
+  std::size_t active_index_ = 0;
   unsigned char* keys_ = nullptr;  // entries_.size() * k_pepper_key_bytes, guarded
 };
 
 // The prefix of every hash sealed in encrypt mode.
 inline constexpr std::string_view k_sealed_hash_prefix = "$pwsvc-sealed$";
 
-// Seals `sealed` again under the active key, without any password: returns
-// the new string, or nothing when it is sealed under the active key already.
-// Fails, naming the key id, when the keyring lacks its key or it does not open.
-Result<std::optional<std::string>> reseal(std::string_view sealed, const Keyring& keyring);
+// What reseal did with a sealed hash that opened.
+enum class Reseal {
+  resealed,        // sealed again under the active key
+  already_active,  // under the active key already, appended unchanged
+};
+
+// Opens `sealed` without any password and appends it to `out` sealed again
+// under the active key, or unchanged when the active key sealed it already.
+// Every seal is opened, so one altered under the active key fails too. Fails,
+// naming the key id, when the keyring lacks its key or the seal does not
+// open; `out` is then unchanged. Reuses per-thread buffers, so a warm call
+// allocates only when `out` grows. The opened hash is wiped after use.
+Result<Reseal> reseal(std::string_view sealed, const Keyring& keyring, std::string& out);
 
 // Returns the text form of a keyring with the one key `info`, made active.
 SecretBytes new_keyring_text(const KeyInfo& info, ByteView key);
