@@ -6,8 +6,16 @@
 
 #include "pwsvc/engine.hpp"
 
+#ifdef PWSVC_KDF_RATE_REUSE
+#include "argon2_memory_cache.hpp"
+#endif
+
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
+#ifdef PWSVC_KDF_RATE_REUSE
+  // kdf_rate_reuse: the thread keeps its Argon2 memory as a pwsvcd worker does.
+  const pwsvc::daemon::Argon2MemoryCache cache(std::size_t{64} << 20);
+#endif
   const pwsvc::Engine engine;
   const auto password = pwsvc::as_bytes("correct horse battery staple");
 

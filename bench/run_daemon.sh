@@ -21,7 +21,11 @@ memory_budget=${MEMORY_BUDGET:-1GiB}
 clock_ticks=$(getconf CLK_TCK)
 
 install_missing wrk wrk node nodejs npm npm /usr/bin/time time curl curl
-build_targets pwsvcd kdf_rate
+build_targets pwsvcd kdf_rate pwsvc
+# kdf_rate_reuse exists only where pwsvcd reuses its Argon2 memory.
+if grep -q '^PWSVC_ARGON2_MEMORY_CACHE:BOOL=ON' "$build/CMakeCache.txt"; then
+  build_targets kdf_rate_reuse
+fi
 if [[ ! -d $root/bench/node/node_modules/argon2 ]]; then
   (cd "$root/bench/node" && npm install --no-package-lock --no-audit --no-fund --silent)
 fi
@@ -169,6 +173,9 @@ for ((round = 1; round <= rounds; round++)); do
   second_rate_pid=$!
   "$build/bench/kdf_rate" 5 > "$out/round$round-kdf_rate-parallel-2.json"
   wait "$second_rate_pid"
+  if [[ -x $build/bench/kdf_rate_reuse ]]; then
+    "$build/bench/kdf_rate_reuse" 5 > "$out/round$round-kdf_rate_reuse.json"
+  fi
 
   for concurrency in $levels; do
     echo "  concurrency $concurrency at $(date -u +%H:%M:%SZ): load average $(load_average)" |

@@ -32,6 +32,12 @@ def baseline(out):
     return single, parallel
 
 
+def reuse_rates(out):
+    """Returns per-round single-thread rates of kdf_rate_reuse, if it ran."""
+    return [read_json(path)["per_second"]
+            for path in sorted(glob.glob(os.path.join(out, "round*-kdf_rate_reuse.json")))]
+
+
 def measurements(out):
     """Returns {(target, concurrency): [merged record per round]}."""
     merged = collections.defaultdict(list)
@@ -53,7 +59,7 @@ def value_range(values, digits=1):
     return text
 
 
-def baseline_table(single, parallel, cores):
+def baseline_table(single, parallel, reuse, cores):
     """Returns the table and the targets: median and best single-thread rate times cores."""
     rate, best = statistics.median(single), max(single)
     lines = ["| Baseline | Hashes per second |", "|---|---:|",
@@ -62,6 +68,11 @@ def baseline_table(single, parallel, cores):
              f"| best round times {cores} cores: the target for the quietest round | "
              f"{best * cores:.2f} |",
              f"| two kdf_rate processes at once, summed | {value_range(parallel, 2)} |"]
+    if reuse:
+        lines += [f"| kdf_rate_reuse, one thread reusing its Argon2 memory | "
+                  f"{value_range(reuse, 2)} |",
+                  f"| kdf_rate_reuse median times {cores} cores | "
+                  f"{statistics.median(reuse) * cores:.2f} |"]
     return "\n".join(lines), rate * cores, best * cores
 
 
@@ -163,7 +174,8 @@ def main():
     out = sys.argv[1]
     cores = os.cpu_count()
     single, parallel = baseline(out)
-    baseline_text, target_rate, best_rate = baseline_table(single, parallel, cores)
+    baseline_text, target_rate, best_rate = baseline_table(single, parallel, reuse_rates(out),
+                                                           cores)
     merged = measurements(out)
     for title, text in (
             ("Machine", open(os.path.join(out, "machine.txt"), encoding="utf-8").read()),

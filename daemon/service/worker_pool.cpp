@@ -1,13 +1,16 @@
 // WorkerPool: admission by memory budget and deadline, then FIFO execution.
 #include "worker_pool.hpp"
 
+#include "argon2_memory_cache.hpp"
+
 namespace pwsvc::daemon {
 
-WorkerPool::WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue)
+WorkerPool::WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue,
+                       std::size_t argon2_memory_cache)
     : memory_budget_(memory_budget), max_queue_(max_queue) {
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { run_worker(); });
+    threads_.emplace_back([this, argon2_memory_cache] { run_worker(argon2_memory_cache); });
   }
 }
 
@@ -84,7 +87,8 @@ void WorkerPool::finish(std::uint64_t memory, std::optional<Clock::duration> too
   }
 }
 
-void WorkerPool::run_worker() {
+void WorkerPool::run_worker(std::size_t argon2_memory_cache) {
+  const Argon2MemoryCache cache(argon2_memory_cache);
   while (true) {
     std::unique_lock lock(mutex_);
     work_ready_.wait(lock, [this] { return !queue_.empty() || (stopping_ && running_ == 0); });

@@ -30,14 +30,19 @@ enum class Admission {
 // jobs need never exceeds the budget. A job that has to wait for a worker is
 // queued and started only while the recent average run time predicts it will
 // finish by its deadline; a job that finds a worker free always runs, so a
-// deadline shorter than one run does not reject everything. Thread-safe.
+// deadline shorter than one run does not reject everything. With
+// `argon2_memory_cache` above 0, each worker keeps the block memory of its
+// last libsodium Argon2 derivation for the next one when it is at most that
+// many bytes (see Argon2MemoryCache). That memory is not reserved from the
+// budget. Thread-safe.
 class WorkerPool {
  public:
   // A job gets true when it runs, false when it waited too long to finish by
   // its deadline.
   using Job = std::function<void(bool started)>;
 
-  WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue);
+  WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue,
+             std::size_t argon2_memory_cache = 0);
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool();
@@ -61,7 +66,7 @@ class WorkerPool {
     Job job;
   };
 
-  void run_worker();
+  void run_worker(std::size_t argon2_memory_cache);
   Clock::duration estimated_wait() const;
   Clock::duration average_run() const;
   // Releases a job's memory; `took` is its run time when it ran.
