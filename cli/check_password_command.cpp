@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "hash_request.hpp"
 #include "password_input.hpp"
 #include "runner.hpp"
 
@@ -50,6 +51,9 @@ int run_check(const CheckOptions& options, const GlobalOptions& global) {
   const RunnerChoice choice = choose_runner(global);
   if (!choice.runner) {
     return choice.failure;
+  }
+  if (auto checked = check_context_words(options.context); !checked) {
+    return print_error(checked.error());
   }
   auto password =
       read_password(options.password_fd, Confirm::no, choice.runner->max_password_bytes());

@@ -8,6 +8,24 @@ namespace pwsvc::cli {
 
 namespace {
 
+// Opens the keyring and the breach index that the config names, as pwsvc
+// and pwsvcd open them, so that a path that would fail at start fails here.
+int check_named_files(const std::string& path, const Settings& settings) {
+  if (!settings.pepper.keyring.empty()) {
+    if (auto keyring = Keyring::load(settings.pepper.keyring); !keyring) {
+      return print_error(path + ": pepper.keyring: " + keyring.error().message,
+                         exit_code_for(keyring.error().code));
+    }
+  }
+  if (const std::string& index = settings.policy.password.breach_index; !index.empty()) {
+    if (auto opened = BreachIndex::open(index); !opened) {
+      return print_error(path + ": password_policy.breach_index: " + opened.error().message,
+                         exit_code_for(opened.error().code));
+    }
+  }
+  return k_exit_ok;
+}
+
 int run_check(const std::string& path) {
   auto loaded = load_config(path);
   if (!loaded) {
@@ -15,6 +33,10 @@ int run_check(const std::string& path) {
       std::cerr << "pwsvc: error: " << format_issue(issue, path) << "\n";
     }
     return k_exit_usage;
+  }
+
+  if (const int failure = check_named_files(path, *loaded); failure != k_exit_ok) {
+    return failure;
   }
   std::cout << path << ": ok\n";
   return k_exit_ok;
@@ -30,7 +52,9 @@ void add_config_command(CLI::App& app, const GlobalOptions& /*global*/, int& sta
   CLI::App* check = config->add_subcommand(
       "check", "Check a config file; print each error with its line, column and key");
   check->add_option("file", *path, "The config file")->required();
-  check->footer("Exit status: 0 when the file is valid, 2 otherwise.\n\n"
+  check->footer("Also opens the keyring file and the breach index that the file names.\n"
+                "Exit status: 0 when the file is valid, 2 otherwise, 4 when a named file\n"
+                "cannot be read for a system reason.\n\n"
                 "Example:\n"
                 "  pwsvc config check /etc/pwsvc/pwsvc.toml");
   check->callback([path, &status] { status = run_check(*path); });

@@ -33,6 +33,9 @@ int run_hash(const HashOptions& options, const GlobalOptions& global) {
                        "password policy; run without --remote to import passwords",
                        k_exit_usage);
   }
+  if (auto checked = check_context_words(options.context); !checked) {
+    return print_error(checked.error());
+  }
   request->new_password = !options.no_policy;
   request->context = options.context;
 

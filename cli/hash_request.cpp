@@ -1,7 +1,10 @@
-// Parsing of the --algorithm and --param options of pwsvc hash.
+// Parsing of the --algorithm, --param and --context options of pwsvc hash.
 #include "hash_request.hpp"
 
+#include <algorithm>
 #include <charconv>
+
+#include "request_body.hpp"
 
 namespace pwsvc::cli {
 
@@ -51,6 +54,25 @@ Result<HashRequest> parse_hash_request(const std::string& algorithm,
     request.params[param.substr(0, equals)] = value;
   }
   return request;
+}
+
+Result<void> check_context_words(const std::vector<std::string>& words) {
+  constexpr std::size_t k_max_words = 16;
+  constexpr std::size_t k_max_word_bytes = 256;
+  const bool too_long = std::any_of(words.begin(), words.end(), [](const std::string& word) {
+    return word.size() > k_max_word_bytes;
+  });
+  if (words.size() > k_max_words || too_long) {
+    return fail(ErrorCode::invalid_argument,
+                "give at most 16 --context words of at most 256 bytes each, such as the "
+                "username and the email address");
+  }
+  for (const std::string& word : words) {
+    if (!is_utf8(word)) {
+      return fail(ErrorCode::invalid_argument, "a --context word is not valid UTF-8");
+    }
+  }
+  return {};
 }
 
 }  // namespace pwsvc::cli

@@ -104,6 +104,28 @@ bool is_verify_result(const boost::json::object& object) {
   return !object.contains("new_hash") || is_string(object.if_contains("new_hash"));
 }
 
+// Checks the shape that the printer of check_password_command.cpp relies on.
+bool is_password_report(const boost::json::object& object) {
+  const auto* rules = object.if_contains("rules");
+  if (!is_bool(object.if_contains("acceptable")) || !is_bool(object.if_contains("enforced")) ||
+      !is_count(object.if_contains("length")) || !is_bool(object.if_contains("normalized")) ||
+      rules == nullptr || !rules->is_array()) {
+    return false;
+  }
+  for (const auto& rule : rules->get_array()) {
+    const auto* fields = rule.if_object();
+    if (fields == nullptr || !is_string(fields->if_contains("rule")) ||
+        !is_bool(fields->if_contains("passed")) || !is_string(fields->if_contains("detail"))) {
+      return false;
+    }
+  }
+  if (!object.contains("strength")) {
+    return true;
+  }
+  return is_count(object.if_contains("strength")) && is_count(object.if_contains("entropy_bits")) &&
+         is_string_array(object.if_contains("feedback"));
+}
+
 // Checks the shape that the shared printers of identify_command.cpp rely on.
 bool is_identification(const boost::json::object& object) {
   if (!is_string(object.if_contains("scheme")) || !is_string(object.if_contains("verdict")) ||
@@ -177,8 +199,7 @@ class RemoteRunner final : public Runner {
       return tl::unexpected(body.error());
     }
     auto reply = call("/v1/check-password", *body);
-    if (reply && !(is_bool(reply->if_contains("acceptable")) &&
-                   reply->if_contains("rules") != nullptr && reply->at("rules").is_array())) {
+    if (reply && !is_password_report(*reply)) {
       return tl::unexpected(unexpected_reply());
     }
     return reply;

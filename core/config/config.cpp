@@ -242,11 +242,6 @@ void check_pepper_mode(Reader& reader, const toml::table& root, const Settings& 
 void read_root(Reader& reader, const toml::table& root, Settings& settings) {
   reader.reject_unknown(root, "",
                         {"policy", "limits", "logging", "daemon", "pepper", "password_policy"});
-  if (const toml::node* node = root.get("password_policy")) {
-    if (const toml::table* table = subtable(reader, *node, "password_policy")) {
-      config_internal::read_password_policy(reader, *table, settings);
-    }
-  }
   if (const toml::node* node = root.get("pepper")) {
     if (const toml::table* table = subtable(reader, *node, "pepper")) {
       read_pepper(reader, *table, settings);
@@ -260,6 +255,12 @@ void read_root(Reader& reader, const toml::table& root, Settings& settings) {
   if (const toml::node* node = root.get("limits")) {
     if (const toml::table* table = subtable(reader, *node, "limits")) {
       read_limits(reader, *table, settings.limits);
+    }
+  }
+  // After [limits], which the password policy is checked against.
+  if (const toml::node* node = root.get("password_policy")) {
+    if (const toml::table* table = subtable(reader, *node, "password_policy")) {
+      config_internal::read_password_policy(reader, *table, settings);
     }
   }
   if (const toml::node* node = root.get("daemon")) {

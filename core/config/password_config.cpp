@@ -87,10 +87,19 @@ void read_password_policy(Reader& reader, const toml::table& table, Settings& se
     read_value(reader, std::string(key.str()), node, rules);
   }
 
+  const toml::node* min_node = table.get("min_length");
+  const toml::node& where = min_node != nullptr ? *min_node : static_cast<const toml::node&>(table);
   if (rules.min_length > rules.max_length) {
-    reader.add(table, "password_policy.min_length",
+    reader.add(where, "password_policy.min_length",
                "is " + std::to_string(rules.min_length) + ", above max_length " +
                    std::to_string(rules.max_length) + "; lower min_length or raise max_length");
+  }
+  // A code point takes at least one byte, so no password could pass.
+  if (rules.min_length > settings.limits.max_password_bytes) {
+    reader.add(where, "password_policy.min_length",
+               "is " + std::to_string(rules.min_length) + ", above limits.max_password_bytes " +
+                   std::to_string(settings.limits.max_password_bytes) +
+                   ", so no password could pass; lower min_length or raise the limit");
   }
 }
 

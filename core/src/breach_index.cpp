@@ -781,6 +781,12 @@ Result<BreachIndex> BreachIndex::open(const std::string& path) {
     return fail(ErrorCode::invalid_argument, system_error("cannot open the breach index", path));
   }
   struct stat status {};
+  if (::fstat(fd, &status) == 0 && !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    return fail(ErrorCode::invalid_argument,
+                path + " is not a regular file; give the path of a file made by 'pwsvc "
+                       "breach-index build'");
+  }
   if (::fstat(fd, &status) != 0 || status.st_size < static_cast<off_t>(k_header_bytes)) {
     ::close(fd);
     return fail(ErrorCode::invalid_argument,
@@ -813,8 +819,10 @@ Result<BreachIndex> BreachIndex::open(const std::string& path) {
 std::optional<std::uint32_t> BreachIndex::contains(const Sha1Digest& digest) const {
   const std::uint64_t key = key_of(digest);
   const std::uint64_t bucket = key >> (64 - bucket_bits_);
-  std::uint64_t low = load_u64(bucket_table_ + bucket * 8);
-  std::uint64_t high = load_u64(bucket_table_ + (bucket + 1) * 8);
+  // open() checked the bucket table, but the file may have been rewritten in
+  // place since, so every bound is clamped to the mapped records.
+  std::uint64_t high = std::min(load_u64(bucket_table_ + (bucket + 1) * 8), entry_count_);
+  std::uint64_t low = std::min(load_u64(bucket_table_ + bucket * 8), high);
 
   while (low < high) {
     const std::uint64_t middle = low + (high - low) / 2;

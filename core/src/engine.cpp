@@ -313,10 +313,13 @@ Result<VerifyResult> Engine::verify(ByteView password, std::string_view stored) 
   auto result = verify_prepared(prepared.view(), stored);
   const bool changed = prepared.size() != password.size() ||
                        !std::equal(password.begin(), password.end(), prepared.data());
-  if (!result || result->match || !changed || !policy_.password.verify_unnormalized) {
+  if ((result && result->match) || !changed || !policy_.password.verify_unnormalized) {
     return result;
   }
 
+  // The bytes as sent are tried after a mismatch and also after an error,
+  // because normalization can make a password too long for a legacy scheme
+  // that hashed it as typed (NFKC turns U+FDFA into 18 characters).
   // NOTE: a password that normalization changes costs a second key
   // derivation when it does not match, which its response time shows.
   auto unnormalized = verify_prepared(password, stored);

@@ -17,45 +17,56 @@ namespace {
 constexpr std::size_t k_min_context_word = 3;
 constexpr std::size_t k_min_context_part = 4;
 
+// Normalization's canonical ordering of combining marks takes time
+// quadratic in their number, so passwords longer than max_length characters
+// can be in UTF-8 are measured in bytes and not normalized.
+constexpr std::size_t k_max_utf8_bytes_per_code_point = 4;
+
 std::string text_of(ByteView bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-void add_word(std::vector<std::string>& words, ByteView folded, std::size_t min_length) {
+void add_word(PasswordChecker::ContextWords& words, ByteView folded, std::size_t min_length,
+              std::string_view shown) {
   if (count_code_points(folded) < min_length) {
     return;
   }
   std::string word = text_of(folded);
-  if (std::find(words.begin(), words.end(), word) == words.end()) {
-    words.push_back(std::move(word));
+  if (std::find(words.folded.begin(), words.folded.end(), word) == words.folded.end()) {
+    words.folded.push_back(std::move(word));
+    words.shown.emplace_back(shown);
   }
 }
 
-// Adds the case-folded word and its parts between ASCII punctuation, so that
+// Adds the folded word and its parts between ASCII punctuation, so that
 // "alice.smith@example.org" also yields "alice", "smith" and "example".
-void add_context_word(std::vector<std::string>& words, std::string_view word) {
-  const auto folded = normalize(as_bytes(word), Normalization::nfkc_casefold);
+// `shown` is the text an error may quote: a configured word, never one from
+// a request, which may be the user's own password.
+void add_context_word(PasswordChecker::ContextWords& words, std::string_view word,
+                      std::string_view shown) {
+  const auto folded = normalize(as_bytes(word), Normalization::nfkc_folded);
   if (!folded) {
     return;
   }
   const ByteView text = folded->view();
-  add_word(words, text, k_min_context_word);
+  add_word(words, text, k_min_context_word, shown);
 
   std::size_t start = 0;
   for (std::size_t at = 0; at <= text.size(); ++at) {
     const bool split = at == text.size() || (text[at] < 0x80 && std::isalnum(text[at]) == 0);
     if (split) {
-      add_word(words, text.subspan(start, at - start), k_min_context_part);
+      add_word(words, text.subspan(start, at - start), k_min_context_part, shown);
       start = at + 1;
     }
   }
 }
 
-// Folds case for the context check: Unicode case folding for UTF-8, ASCII
-// only for other bytes.
+// Folds the password as context words are folded: Unicode case folding with
+// accents and invisible characters removed for UTF-8, ASCII case only for
+// other bytes.
 SecretBytes fold_case(ByteView password, bool utf8) {
   if (utf8) {
-    if (auto folded = normalize(password, Normalization::nfkc_casefold)) {
+    if (auto folded = normalize(password, Normalization::nfkc_folded)) {
       return std::move(*folded);
     }
   }
@@ -65,6 +76,18 @@ SecretBytes fold_case(ByteView password, bool utf8) {
   }
   return folded;
 }
+
+// Returns `form` of a valid UTF-8 password, or a copy when it is not.
+SecretBytes form_of(ByteView password, bool utf8, Normalization form) {
+  if (utf8) {
+    if (auto normalized = normalize(password, form)) {
+      return std::move(*normalized);
+    }
+  }
+  return SecretBytes::copy_of(password);
+}
+
+bool same_bytes(ByteView a, ByteView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
 std::string count_text(std::size_t count, bool utf8) {
   return std::to_string(count) + (utf8 ? " characters" : " bytes");
@@ -120,7 +143,9 @@ PasswordChecker::PasswordChecker(PasswordRules rules, std::shared_ptr<const Brea
     : rules_(std::move(rules)), breach_(std::move(breach)) {}
 
 SecretBytes PasswordChecker::prepare(ByteView password) const {
-  if (rules_.unicode == UnicodeMode::nfkc) {
+  const bool normalizes = rules_.unicode == UnicodeMode::nfkc &&
+                          password.size() <= k_max_utf8_bytes_per_code_point * rules_.max_length;
+  if (normalizes) {
     if (auto normalized = normalize(password, Normalization::nfkc)) {
       return std::move(*normalized);
     }
@@ -140,13 +165,50 @@ PasswordReport PasswordChecker::check(ByteView password,
               : "the password is not valid UTF-8; send it as UTF-8 text, or set "
                 "password_policy.unicode = \"bytes\" for a system that stores other encodings"});
   }
+  if (password.size() > k_max_utf8_bytes_per_code_point * rules_.max_length) {
+    check_oversized(report, password, utf8);
+    return report;
+  }
 
-  const SecretBytes checked = prepare(password);
-  report.normalized = checked.size() != password.size() ||
-                      !std::equal(password.begin(), password.end(), checked.data());
-  report.length = utf8 ? count_code_points(checked.view()) : checked.size();
+  // Lengths count the code points a user typed and sees: NFC, so that a
+  // ligature is one character and an accent typed apart is not a second,
+  // without invisible characters such as U+200B.
+  const SecretBytes hashed = prepare(password);
+  report.normalized = !same_bytes(hashed.view(), password);
+  const SecretBytes typed = form_of(password, utf8, Normalization::nfc_visible);
+  report.length = utf8 ? count_code_points(typed.view()) : password.size();
+  check_length(report, utf8);
+
+  ContextWords words;
+  for (const std::string& word : rules_.context_words) {
+    add_context_word(words, word, word);
+  }
+  for (const std::string& word : context) {
+    add_context_word(words, word, {});
+  }
+  check_context(report, password, utf8, words);
+
+  // Breach lists and zxcvbn see the password without invisible characters,
+  // which would otherwise hide a listed or common password.
+  const SecretBytes visible = form_of(password, utf8, Normalization::nfkc_visible);
+  check_breach(report, {visible.view(), hashed.view(), password});
+  check_strength(report, visible.view(), words.folded);
+  return report;
+}
+
+void PasswordChecker::check_oversized(PasswordReport& report, ByteView password,
+                                      bool utf8) const {
+  report.length = utf8 ? count_code_points(password) : password.size();
+  report.outcomes.push_back({PasswordRule::too_short, true, count_text(report.length, utf8)});
+  report.outcomes.push_back(
+      {PasswordRule::too_long, false,
+       "the password is " + std::to_string(password.size()) + " bytes long, more than " +
+           std::to_string(rules_.max_length) +
+           " characters can be (password_policy.max_length)"});
+}
+
+void PasswordChecker::check_length(PasswordReport& report, bool utf8) const {
   const std::string length = count_text(report.length, utf8);
-
   report.outcomes.push_back(
       {PasswordRule::too_short, report.length >= rules_.min_length,
        report.length >= rules_.min_length
@@ -159,51 +221,49 @@ PasswordReport PasswordChecker::check(ByteView password,
            ? length
            : "the password has " + length + "; the maximum is " +
                  std::to_string(rules_.max_length) + " (password_policy.max_length)"});
-
-  std::vector<std::string> words;
-  for (const std::string& word : rules_.context_words) {
-    add_context_word(words, word);
-  }
-  for (const std::string& word : context) {
-    add_context_word(words, word);
-  }
-  check_context(report, checked.view(), utf8, words);
-  check_breach(report, password, checked.view());
-  check_strength(report, checked.view(), words);
-  return report;
 }
 
 void PasswordChecker::check_context(PasswordReport& report, ByteView password, bool utf8,
-                                    const std::vector<std::string>& words) const {
-  if (words.empty()) {
+                                    const ContextWords& words) const {
+  if (words.folded.empty()) {
     return;
   }
   const SecretBytes folded = fold_case(password, utf8);
   const ByteView haystack = folded.view();
-  for (const std::string& word : words) {
-    const ByteView needle = as_bytes(word);
-    if (std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) !=
+  for (std::size_t i = 0; i < words.folded.size(); ++i) {
+    const ByteView needle = as_bytes(words.folded[i]);
+    if (std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) ==
         haystack.end()) {
-      report.outcomes.push_back({PasswordRule::context_word, false,
-                                 "the password contains '" + word +
-                                     "', a word from the account or the service; choose one "
-                                     "without it"});
-      return;
+      continue;
     }
+    const std::string& shown = words.shown[i];
+    report.outcomes.push_back(
+        {PasswordRule::context_word, false,
+         shown.empty() ? "the password contains a word from the request's context, such as "
+                         "the username or email address; choose one without it"
+                       : "the password contains '" + shown +
+                             "' from password_policy.context_words; choose one without it"});
+    return;
   }
-  report.outcomes.push_back({PasswordRule::context_word, true,
-                             "no context word (" + std::to_string(words.size()) + " checked)"});
+  report.outcomes.push_back(
+      {PasswordRule::context_word, true,
+       "no context word (" + std::to_string(words.folded.size()) + " checked)"});
 }
 
-void PasswordChecker::check_breach(PasswordReport& report, ByteView raw, ByteView checked) const {
+void PasswordChecker::check_breach(PasswordReport& report,
+                                   std::initializer_list<ByteView> forms) const {
   if (!breach_) {
     return;
   }
-  // Breach lists hold passwords as people typed them, so the form as sent is
-  // looked up too when normalization changed it.
-  auto count = breach_->contains_password(checked);
-  if (!count && report.normalized) {
-    count = breach_->contains_password(raw);
+  // Breach lists hold passwords as people typed them, so every form that
+  // differs is looked up: without invisible characters, normalized, as sent.
+  std::optional<std::uint32_t> count;
+  const ByteView* previous = nullptr;
+  for (const ByteView& form : forms) {
+    if (!count && (previous == nullptr || !same_bytes(form, *previous))) {
+      count = breach_->contains_password(form);
+    }
+    previous = &form;
   }
   report.breach_count = count;
   const bool breached = count && *count >= rules_.breach_min_count;
@@ -216,6 +276,9 @@ void PasswordChecker::check_breach(PasswordReport& report, ByteView raw, ByteVie
                       " entries"});
 }
 
+// NOTE: zxcvbn-c matches its dictionaries and keyboard patterns on ASCII;
+// other characters count as random, so a password such as eight copies of
+// one Hangul syllable scores 2 and passes the default minimum.
 void PasswordChecker::check_strength(PasswordReport& report, ByteView password,
                                      const std::vector<std::string>& words) const {
   if (rules_.min_strength == 0) {

@@ -15,10 +15,22 @@ namespace {
 using CodePoints = std::vector<utf8proc_int32_t, WipingAllocator<utf8proc_int32_t>>;
 
 utf8proc_option_t options_for(Normalization form) {
-  const int base = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-  return static_cast<utf8proc_option_t>(form == Normalization::nfkc_casefold
-                                            ? base | UTF8PROC_CASEFOLD
-                                            : base);
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+  switch (form) {
+    case Normalization::nfkc:
+      options |= UTF8PROC_COMPAT;
+      break;
+    case Normalization::nfc_visible:
+      options |= UTF8PROC_IGNORE;
+      break;
+    case Normalization::nfkc_visible:
+      options |= UTF8PROC_COMPAT | UTF8PROC_IGNORE;
+      break;
+    case Normalization::nfkc_folded:
+      options |= UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_CASEFOLD;
+      break;
+  }
+  return static_cast<utf8proc_option_t>(options);
 }
 
 }  // namespace
@@ -46,11 +58,12 @@ std::size_t count_code_points(ByteView utf8) {
   return count;
 }
 
+namespace {
+
 // utf8proc_map() would be shorter, but it reallocates its result without
 // wiping the old block; decomposing into our own buffer keeps every copy
 // of the password in memory that is zeroed when freed.
-std::optional<SecretBytes> normalize(ByteView utf8, Normalization form) {
-  const utf8proc_option_t options = options_for(form);
+std::optional<SecretBytes> normalize_with(ByteView utf8, utf8proc_option_t options) {
   const auto length = static_cast<utf8proc_ssize_t>(utf8.size());
 
   // Decomposition can grow a string, so retry once with the size it asks for.
@@ -73,6 +86,20 @@ std::optional<SecretBytes> normalize(ByteView utf8, Normalization form) {
   }
   return SecretBytes::copy_of(
       ByteView(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<std::size_t>(bytes)));
+}
+
+}  // namespace
+
+std::optional<SecretBytes> normalize(ByteView utf8, Normalization form) {
+  auto normalized = normalize_with(utf8, options_for(form));
+  if (!normalized || form != Normalization::nfkc_folded) {
+    return normalized;
+  }
+
+  // Case folding can add marks, such as the dot that U+0130 'İ' folds to, and
+  // utf8proc strips marks before it folds, so accents go in a second pass.
+  const int strip = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK;
+  return normalize_with(normalized->view(), static_cast<utf8proc_option_t>(strip));
 }
 
 }  // namespace pwsvc

@@ -17,8 +17,15 @@ std::size_t count_code_points(ByteView utf8);
 
 // How a password is normalized.
 enum class Normalization {
-  nfkc,           // compatibility composition, what is hashed
-  nfkc_casefold,  // NFKC with case folding, for comparing words
+  nfkc,  // compatibility composition, what is hashed
+  // NFC without default-ignorable code points (such as U+200B ZERO WIDTH
+  // SPACE), whose code points are what a user typed and sees
+  nfc_visible,
+  // NFKC without default-ignorable code points, for the breach and strength
+  // checks, so an invisible character cannot hide a listed password
+  nfkc_visible,
+  // nfkc_visible with case folding and accents removed, for context words
+  nfkc_folded,
 };
 
 // Returns the normalized form of valid UTF-8 `utf8`, in memory that is

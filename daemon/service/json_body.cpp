@@ -172,7 +172,7 @@ Result<SecretBytes> password_field(const boost::json::object& object) {
   if (text == encoded) {
     return fail(ErrorCode::invalid_argument,
                 "send exactly one of 'password' (a string) and 'password_b64' (base64 of the "
-                "password's bytes, for passwords that are not valid UTF-8)");
+                "password's bytes, for passwords that a JSON string cannot carry)");
   }
   auto field = string_field(object, text ? "password" : "password_b64");
   if (!field) {

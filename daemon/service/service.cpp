@@ -289,7 +289,7 @@ void Service::route(Request& request, const std::shared_ptr<const ServiceState>&
     return handle_verify(request, state, done);
   }
   if (route->kind == RouteKind::check_password) {
-    return handle_check_password(request, *state, done);
+    return handle_check_password(request, state, done);
   }
   return handle_identify(request, state, done);
 }
@@ -458,22 +458,31 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
   submit(request, *state, memory, std::move(work), done);
 }
 
-// The rules take well under a millisecond even at the longest password
-// (docs/benchmarks.md), so they run on the I/O thread, as identify does.
-void Service::handle_check_password(Request& request, const ServiceState& state,
+// The rules usually take microseconds, but Unicode normalization of a
+// password full of combining marks takes milliseconds (docs/benchmarks.md),
+// so they run on the worker pool, under its admission control, and never
+// hold an I/O thread.
+void Service::handle_check_password(Request& request,
+                                    const std::shared_ptr<const ServiceState>& state,
                                     const Completion& done) {
   auto body = parse_check_password_body(request.body);
   wipe(request.body);
   if (!body) {
     return done(core_error_response(body.error(), request.request_id));
   }
-  const auto report = state.engine.check_password(body->password.view(), body->context);
-  body->password.clear();
-  if (!report) {
-    return done(core_error_response(report.error(), request.request_id));
-  }
-  return done(json_response(
-      200, password_report_json(*report, state.settings.policy.password.enabled)));
+
+  auto shared = std::make_shared<CheckPasswordBody>(std::move(*body));
+  const std::string id = request.request_id;
+  auto work = [state, shared, id]() {
+    const auto report = state->engine.check_password(shared->password.view(), shared->context);
+    shared->password.clear();
+    if (!report) {
+      return core_error_response(report.error(), id);
+    }
+    return json_response(200,
+                         password_report_json(*report, state->settings.policy.password.enabled));
+  };
+  submit(request, *state, k_call_overhead, std::move(work), done);
 }
 
 void Service::handle_identify(Request& request, const std::shared_ptr<const ServiceState>& state,

@@ -52,7 +52,7 @@ class Service {
                    const Completion& done);
   void handle_verify(Request& request, const std::shared_ptr<const ServiceState>& state,
                      const Completion& done);
-  void handle_check_password(Request& request, const ServiceState& state,
+  void handle_check_password(Request& request, const std::shared_ptr<const ServiceState>& state,
                              const Completion& done);
   void handle_identify(Request& request, const std::shared_ptr<const ServiceState>& state,
                        const Completion& done);

@@ -18,9 +18,16 @@ trap 'rm -f "$uncommented"' EXIT
 # A line that starts with "#" and then a letter or "[" is a setting.
 sed 's/^#\([a-z[]\)/\1/' "$example" >"$uncommented"
 
+# config check opens the keyring and breach index a config names, and the
+# example's paths do not exist where this runs, so those two lines are left
+# out of the check (their keys are still looked up in the man page below).
+checked=$(mktemp)
+trap 'rm -f "$uncommented" "$checked"' EXIT
+grep -v '^\(keyring\|breach_index\) = ' "$uncommented" >"$checked"
+
 status=0
 "$pwsvc" config check "$example" || status=1
-"$pwsvc" config check "$uncommented" || status=1
+"$pwsvc" config check "$checked" || status=1
 
 keys=$(sed -n 's/^\([a-z_]*\) = .*/\1/p' "$uncommented")
 for key in $keys; do

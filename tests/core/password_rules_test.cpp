@@ -91,8 +91,48 @@ TEST_CASE("password rules: length counts code points at both ends", "[password]"
              Catch::Contains("65 characters") && Catch::Contains("password_policy.max_length"));
 }
 
+TEST_CASE("password rules: length counts typed characters", "[password][unicode]") {
+  PasswordRules rules;
+  rules.min_strength = 0;
+  rules.max_length = 64;
+
+  // U+FDFA is one character that NFKC expands to 18.
+  const std::string ligature = "\xEF\xB7\xBA";
+  CHECK(check(rules, ligature).length == 1);
+  CHECK(fails(check(rules, ligature), PasswordRule::too_short));
+  std::string many;
+  for (int i = 0; i < 15; ++i) {
+    many += ligature;
+  }
+  CHECK_FALSE(fails(check(rules, many), PasswordRule::too_long));
+
+  // Invisible characters do not count.
+  std::string invisible;
+  for (int i = 0; i < 8; ++i) {
+    invisible += "\xE2\x80\x8B";
+  }
+  CHECK(check(rules, invisible).length == 0);
+  CHECK(fails(check(rules, invisible), PasswordRule::too_short));
+}
+
+TEST_CASE("password rules: oversized passwords skip normalization", "[password][unicode]") {
+  PasswordRules rules;
+  rules.max_length = 64;
+  // "a" and then combining marks, whose canonical ordering is quadratic.
+  std::string marks = "a";
+  while (marks.size() <= 4 * 64) {
+    marks += "\xCD\x85\xCC\x80";
+  }
+  const PasswordReport report = check(rules, marks);
+  REQUIRE(fails(report, PasswordRule::too_long));
+  CHECK_THAT(outcome(report, PasswordRule::too_long)->detail, Catch::Contains("bytes long"));
+  CHECK(outcome(report, PasswordRule::weak) == nullptr);
+  const PasswordChecker checker(rules, nullptr);
+  CHECK(text_of(checker.prepare(as_bytes(marks))) == marks);
+}
+
 TEST_CASE("password rules: invalid UTF-8 is rejected unless in bytes mode", "[password][unicode]") {
-  for (const std::string bad : {std::string("\xFF\xFE" "abcdefgh"), std::string("abc\xC0\xAF" "defgh"),
+  for (const std::string& bad : {std::string("\xFF\xFE" "abcdefgh"), std::string("abc\xC0\xAF" "defgh"),
                                 std::string("abcdefg\xED\xA0\x80"), std::string("abcdefgh\xF4\x90\x80\x80"),
                                 std::string("abcdefgh\xE2\x82")}) {
     INFO("bytes: " << bad.size());
@@ -137,9 +177,16 @@ TEST_CASE("password rules: context words from the request and the config", "[pas
   rules.min_strength = 0;
   rules.context_words = {"Acme Shop"};
 
+  // A word from the request may be the password itself, so it is not quoted.
   const auto report = check(rules, "my-ALICE-secret-9", {"alice"});
   REQUIRE(fails(report, PasswordRule::context_word));
-  CHECK_THAT(outcome(report, PasswordRule::context_word)->detail, Catch::Contains("'alice'"));
+  CHECK_THAT(outcome(report, PasswordRule::context_word)->detail,
+             !Catch::Contains("alice") && Catch::Contains("request's context"));
+
+  // Invisible characters, accents and dotted capitals do not hide a word.
+  CHECK(fails(check(rules, "al\xE2\x80\x8Bice-Xk9q", {"alice"}), PasswordRule::context_word));
+  CHECK(fails(check(rules, "AL\xC4\xB0" "CE-Xk9q2zr", {"alice"}), PasswordRule::context_word));
+  CHECK(fails(check(rules, "my-\xC3\xA1lice-42", {"alice"}), PasswordRule::context_word));
 
   // Parts of an email address count, but not short ones such as "com".
   CHECK(fails(check(rules, "smith-river-42", {"john.smith@example.com"}),
@@ -149,8 +196,11 @@ TEST_CASE("password rules: context words from the request and the config", "[pas
   CHECK_FALSE(fails(check(rules, "welcome-river-42", {"john.smith@example.com"}),
                     PasswordRule::context_word));
 
-  // The configured service name, in any case and as a part.
-  CHECK(fails(check(rules, "i-love-SHOPPING-42"), PasswordRule::context_word));
+  // The configured service name, in any case and as a part, is quoted.
+  const auto configured = check(rules, "i-love-SHOPPING-42");
+  REQUIRE(fails(configured, PasswordRule::context_word));
+  CHECK_THAT(outcome(configured, PasswordRule::context_word)->detail,
+             Catch::Contains("'Acme Shop'"));
   CHECK(fails(check(rules, "acme shop forever"), PasswordRule::context_word));
 
   // Case folding is Unicode-aware: "Straße" folds to "strasse".
@@ -165,6 +215,9 @@ TEST_CASE("password rules: strength uses zxcvbn's score and gives feedback", "[p
   PasswordRules rules;
   rules.min_length = 1;
   rules.min_strength = 3;
+
+  // An invisible character inside a common password does not hide it.
+  CHECK(fails(check(rules, "pass\xE2\x80\x8Bword-1"), PasswordRule::weak));
 
   const PasswordReport weak = check(rules, "qwertyuiop");
   CHECK(fails(weak, PasswordRule::weak));

@@ -1,5 +1,6 @@
 """End-to-end tests of pwsvcd: the real binary on a temporary Unix socket and 127.0.0.1:0."""
 
+import atexit
 import base64
 import concurrent.futures
 import hashlib
@@ -61,6 +62,8 @@ class Daemon:
 
     def __init__(self, config=BASE_CONFIG, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="pwsvcd-test-")
+        # Removed when the test process exits, after any test has read its logs.
+        atexit.register(shutil.rmtree, self.dir, True)
         self.socket_path = os.path.join(self.dir, "pwsvcd.sock")
         self.config_path = os.path.join(self.dir, "pwsvc.toml")
         with open(self.config_path, "w", encoding="utf-8") as file:

@@ -1,8 +1,10 @@
 """End-to-end tests of the Lambda bootstrap: the real binary under a Runtime API emulator."""
 
+import atexit
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,8 @@ class Bootstrap:
     def __init__(self, env):
         self.emulator = RuntimeEmulator()
         self.dir = tempfile.mkdtemp(prefix="pwsvc-lambda-test-")
+        # Removed when the test process exits, after any test has read its logs.
+        atexit.register(shutil.rmtree, self.dir, True)
         self.stdout_path = os.path.join(self.dir, "stdout.log")
         self.stdout = open(self.stdout_path, "wb")
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -83,6 +83,9 @@ Result<BreachBuildStats> build_breach_index(const std::string& list_path,
 
 // A read-only, memory-mapped breach index. Lookups are const, allocate
 // nothing and are safe from any number of threads at once.
+// NOTE: the file must be replaced by renaming a new one over it, as
+// build_breach_index() does. Truncating or rewriting it in place while it is
+// mapped makes the next lookup fail with SIGBUS or read stale records.
 class BreachIndex {
  public:
   BreachIndex(const BreachIndex&) = delete;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,15 +82,29 @@ class PasswordChecker {
   PasswordReport check(ByteView password, const std::vector<std::string>& context) const;
 
   // Returns the bytes to hash or verify first: the NFKC form of a valid UTF-8
-  // password in nfkc mode, else the password as sent.
+  // password in nfkc mode, else the password as sent. A password longer than
+  // max_length characters can be in UTF-8 (4 bytes each) is never normalized.
+  // NOTE: code points unassigned in utf8proc's Unicode version (15 in
+  // utf8proc 2.8) pass through unchanged; a later version that gives one a
+  // compatibility mapping changes the hash of a password that contains it,
+  // and only the verify_unnormalized fallback then matches it.
   SecretBytes prepare(ByteView password) const;
 
   const PasswordRules& rules() const { return rules_; }
 
+ // Folded context words, with the text an error may quote: empty for a
+  // word from a request.
+  struct ContextWords {
+    std::vector<std::string> folded;
+    std::vector<std::string> shown;
+  };
+
  private:
+  void check_oversized(PasswordReport& report, ByteView password, bool utf8) const;
+  void check_length(PasswordReport& report, bool utf8) const;
   void check_context(PasswordReport& report, ByteView password, bool utf8,
-                     const std::vector<std::string>& words) const;
-  void check_breach(PasswordReport& report, ByteView raw, ByteView checked) const;
+                     const ContextWords& words) const;
+  void check_breach(PasswordReport& report, std::initializer_list<ByteView> forms) const;
   void check_strength(PasswordReport& report, ByteView password,
                       const std::vector<std::string>& words) const;
 
