@@ -21,22 +21,31 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
  public:
   Listener(asio::io_context& io, typename Protocol::acceptor acceptor, ServerContext& context,
            std::shared_ptr<asio::ssl::context> tls = nullptr)
-      : io_(io), acceptor_(std::move(acceptor)), context_(context), tls_(std::move(tls)) {}
+      : io_(io),
+        strand_(asio::make_strand(io)),
+        acceptor_(std::move(acceptor)),
+        context_(context),
+        tls_(std::move(tls)) {}
 
   void run() { do_accept(); }
 
+  // Closes the acceptor on the listener's strand, because the accept handler
+  // uses it on an I/O thread and an acceptor is not safe to share.
   void stop() {
-    beast::error_code ignored;
-    acceptor_.close(ignored);
+    asio::post(strand_, [self = this->shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
   }
 
  private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [self = this->shared_from_this()](beast::error_code error,
-                                                             typename Protocol::socket socket) {
-                             self->on_accept(error, std::move(socket));
-                           });
+    acceptor_.async_accept(
+        asio::make_strand(io_),
+        asio::bind_executor(strand_, [self = this->shared_from_this()](
+                                         beast::error_code error, typename Protocol::socket socket) {
+          self->on_accept(error, std::move(socket));
+        }));
   }
 
   void on_accept(beast::error_code error, typename Protocol::socket socket) {
@@ -73,6 +82,7 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
   }
 
   asio::io_context& io_;
+  asio::strand<asio::io_context::executor_type> strand_;
   typename Protocol::acceptor acceptor_;
   ServerContext& context_;
   std::shared_ptr<asio::ssl::context> tls_;
