@@ -83,10 +83,7 @@ void add_check_password_command(CLI::App& app, const GlobalOptions& global, int&
   command->add_option("--password-fd", options->password_fd,
                       "Read the password from this file descriptor until end of file, byte for "
                       "byte (default: stdin without its trailing newline, or a prompt)");
-  command->add_option("--context", options->context,
-                      "A word the password must not contain, such as the username or email "
-                      "address; repeatable")
-      ->allow_extra_args(false);
+  add_context_option(*command, options->context);
   command->add_flag("--json", options->json, "Print the result as one JSON object");
   command->footer(
       "Rules: invalid_utf8, too_short, too_long, context_word, breached, weak. Exit status:\n"

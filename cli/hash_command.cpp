@@ -62,10 +62,7 @@ void add_hash_command(CLI::App& app, const GlobalOptions& global, int& status) {
   command->add_option("--password-fd", options->password_fd,
                       "Read the password from this file descriptor until end of file, byte for "
                       "byte (default: stdin without its trailing newline, or a prompt)");
-  command->add_option("--context", options->context,
-                      "A word the password must not contain, such as the username or email "
-                      "address; repeatable")
-      ->allow_extra_args(false);
+  add_context_option(*command, options->context);
   command->add_flag("--no-policy", options->no_policy,
                     "Skip the password policy's rules, to import existing passwords; local runs "
                     "only");

@@ -56,6 +56,13 @@ Result<HashRequest> parse_hash_request(const std::string& algorithm,
   return request;
 }
 
+void add_context_option(CLI::App& command, std::vector<std::string>& words) {
+  command.add_option("--context", words,
+                     "A word the password must not contain, such as the username or email "
+                     "address; repeatable")
+      ->allow_extra_args(false);
+}
+
 Result<void> check_context_words(const std::vector<std::string>& words) {
   constexpr std::size_t k_max_words = 16;
   constexpr std::size_t k_max_word_bytes = 256;

@@ -18,6 +18,9 @@ void add_hash_options(CLI::App& command, std::string& algorithm, std::vector<std
 Result<HashRequest> parse_hash_request(const std::string& algorithm,
                                        const std::vector<std::string>& params);
 
+// Adds --context, as hash and check-password take it.
+void add_context_option(CLI::App& command, std::vector<std::string>& words);
+
 // Checks --context words against the limits pwsvcd puts on the "context"
 // field (16 words of at most 256 bytes, valid UTF-8), so that local and
 // remote runs accept the same words.

@@ -66,7 +66,7 @@ namespace {
 std::optional<SecretBytes> normalize_with(ByteView utf8, utf8proc_option_t options) {
   const auto length = static_cast<utf8proc_ssize_t>(utf8.size());
 
-  // Decomposition can grow a string, so retry once with the size it asks for.
+  // Decomposition can grow a string, so retry once with the size it returns.
   CodePoints buffer(utf8.size() + 8);
   auto count = utf8proc_decompose(utf8.data(), length, buffer.data(),
                                   static_cast<utf8proc_ssize_t>(buffer.size()), options);

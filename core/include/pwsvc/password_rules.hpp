@@ -15,7 +15,7 @@
 
 namespace pwsvc {
 
-// How password bytes are read as text.
+// The reading of password bytes as text.
 enum class UnicodeMode {
   nfkc,   // valid UTF-8 required; normalized to NFKC before hashing
   utf8,   // valid UTF-8 required; hashed as sent
@@ -33,7 +33,7 @@ struct PasswordRules {
   // hashes made before normalization, and flags a match as needing a rehash.
   bool verify_unnormalized = true;
   std::uint32_t min_length = 8;    // code points (bytes in bytes mode)
-  std::uint32_t max_length = 256;  // at least 64, as NIST SP 800-63B asks
+  std::uint32_t max_length = 256;  // at least 64, as NIST SP 800-63B requires
   std::uint32_t min_strength = 2;  // zxcvbn score 0 to 4; 0 turns the check off
   std::string breach_index;        // path of a `pwsvc breach-index build` file; empty: none
   std::uint32_t breach_min_count = 1;      // times seen before a password counts as breached
@@ -48,7 +48,7 @@ std::string_view password_rule_name(PasswordRule rule);
 // The error code a failed rule is reported with.
 ErrorCode password_rule_error(PasswordRule rule);
 
-// One rule's outcome. `detail` says why it failed, or what was measured.
+// One rule's outcome. `detail` gives why it failed, or what was measured.
 struct RuleOutcome {
   PasswordRule rule = PasswordRule::too_short;
   bool passed = true;
@@ -77,7 +77,7 @@ class PasswordChecker {
   PasswordChecker() = default;
   PasswordChecker(PasswordRules rules, std::shared_ptr<const BreachIndex> breach);
 
-  // Runs every rule on `password`. `context` holds words from the request,
+  // Runs every rule on `password`. `context` contains words from the request,
   // such as a username or an email address, checked with the configured ones.
   PasswordReport check(ByteView password, const std::vector<std::string>& context) const;
 
