@@ -157,7 +157,7 @@ Request parse_request(std::string_view input) {
 }
 
 void check_response(const Response& response) {
-  constexpr std::array k_statuses{200u, 400u, 401u, 403u, 404u, 405u, 415u, 429u, 503u};
+  constexpr std::array k_statuses{200u, 400u, 401u, 403u, 404u, 405u, 415u, 422u, 429u, 503u};
   check(std::find(k_statuses.begin(), k_statuses.end(), response.status) != k_statuses.end(),
         "the service returns a status outside its documented set");
   check(response.status != 405 || !response.allow.empty(), "a 405 response has no Allow value");
