@@ -101,23 +101,26 @@ Classification Engine::classify_unsealed(std::string_view stored,
   result.format = parsed->format;
   result.verdict = check_limits(*parsed, limits_) ? Verdict::ok : Verdict::over_limit;
 
-  // As in identify(), a missing pepper key matters only for a hash within the limits.
-  const bool key_missing =
-      !parsed->key_id.empty() && (!keyring_ || !keyring_->contains(parsed->key_id));
-  if (result.verdict == Verdict::ok && key_missing) {
-    return unparsed(Verdict::invalid, stored);
-  }
-
+  const std::string key_id = parsed->key_id;
+  const Algorithm algorithm = parsed->algorithm;
   const RehashFlags flags = rehash_flags(*parsed, policy_);
-  const PepperFinding pepper = check_pepper(seal_key, parsed->key_id);
-  result.needs_rehash =
-      flags.needs_rehash || !pepper.reason.empty() || result.verdict == Verdict::over_limit;
-  result.verdict =
-      final_verdict(result.verdict, parsed->algorithm, flags.below_floor, pepper.verdict);
   result.params = std::move(parsed->params);
   if (!seal_key.empty()) {
     result.params.emplace_back("sealed", std::string(seal_key));
   }
+
+  // As in identify(), a missing pepper key matters only for a hash within
+  // the limits, and the hash keeps its scheme and parameters.
+  const bool key_missing = !key_id.empty() && (!keyring_ || !keyring_->contains(key_id));
+  if (result.verdict == Verdict::ok && key_missing) {
+    result.verdict = Verdict::invalid;
+    return result;
+  }
+
+  const PepperFinding pepper = check_pepper(seal_key, key_id);
+  result.needs_rehash =
+      flags.needs_rehash || !pepper.reason.empty() || result.verdict == Verdict::over_limit;
+  result.verdict = final_verdict(result.verdict, algorithm, flags.below_floor, pepper.verdict);
   return result;
 }
 

@@ -107,6 +107,13 @@ TEST_CASE("classify: agrees with identify on placeholders and garbage", "[core][
   }
 }
 
+TEST_CASE("classify: agrees on a keyid without keyring", "[core][classify]") {
+  // Found by the identify fuzzer: classify dropped the scheme that identify kept.
+  for (const Engine& engine : engines()) {
+    check_agreement(engine, "$argon2id$v=19$m=31,t=2,p=1,keyid=a1VvZQ$MehZM/PVvZQ$on2MehY");
+  }
+}
+
 TEST_CASE("classify: the test engines give every verdict", "[core][classify]") {
   // Guards the agreement tests above against policies that exercise too little.
   std::set<Verdict> seen;
