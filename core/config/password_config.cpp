@@ -55,7 +55,7 @@ void read_value(Reader& reader, const std::string& name, const toml::node& node,
     rules.min_length = static_cast<std::uint32_t>(
         reader.integer(node, key, 1, 4096).value_or(rules.min_length));
   } else if (name == "max_length") {
-    // NIST SP 800-63B asks verifiers to accept at least 64 characters.
+    // NIST SP 800-63B requires verifiers to accept at least 64 characters.
     rules.max_length = static_cast<std::uint32_t>(
         reader.integer(node, key, 64, 65536).value_or(rules.max_length));
   } else if (name == "min_strength") {

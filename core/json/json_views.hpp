@@ -28,7 +28,7 @@ boost::json::object password_rules_json(const PasswordRules& rules);
 // {"acceptable", "enforced", "length", "normalized", "rules": [{"rule",
 // "passed", "detail"}]}, with "strength", "entropy_bits" and "feedback" when
 // the strength was estimated and "breach_count" when the breach list has the
-// password. `enforced` says whether hashing applies the rules.
+// password. `enforced` is whether hashing applies the rules.
 boost::json::object password_report_json(const PasswordReport& report, bool enforced);
 
 }  // namespace pwsvc

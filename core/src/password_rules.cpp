@@ -170,9 +170,9 @@ PasswordReport PasswordChecker::check(ByteView password,
     return report;
   }
 
-  // Lengths count the code points a user typed and sees: NFC, so that a
-  // ligature is one character and an accent typed apart is not a second,
-  // without invisible characters such as U+200B.
+  // Lengths count the visible code points a user typed. NFC makes a
+  // ligature one character and an accent typed apart part of its letter,
+  // and invisible characters such as U+200B are left out.
   const SecretBytes hashed = prepare(password);
   report.normalized = !same_bytes(hashed.view(), password);
   const SecretBytes typed = form_of(password, utf8, Normalization::nfc_visible);

@@ -61,7 +61,7 @@ std::size_t count_code_points(ByteView utf8) {
 namespace {
 
 // utf8proc_map() would be shorter, but it reallocates its result without
-// wiping the old block; decomposing into our own buffer keeps every copy
+// wiping the old block. Decomposing into our own buffer keeps every copy
 // of the password in memory that is zeroed when freed.
 std::optional<SecretBytes> normalize_with(ByteView utf8, utf8proc_option_t options) {
   const auto length = static_cast<utf8proc_ssize_t>(utf8.size());

@@ -15,11 +15,11 @@ bool valid_utf8(ByteView bytes);
 // Counts the code points of valid UTF-8.
 std::size_t count_code_points(ByteView utf8);
 
-// How a password is normalized.
+// The normal form of a password.
 enum class Normalization {
   nfkc,  // compatibility composition, what is hashed
   // NFC without default-ignorable code points (such as U+200B ZERO WIDTH
-  // SPACE), whose code points are what a user typed and sees
+  // SPACE), whose code points are the visible characters a user typed
   nfc_visible,
   // NFKC without default-ignorable code points, for the breach and strength
   // checks, so an invisible character cannot hide a listed password
