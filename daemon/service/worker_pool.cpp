@@ -103,6 +103,9 @@ void WorkerPool::run_worker(std::size_t argon2_memory_cache) {
     const auto started = Clock::now();
     const bool in_time = started <= entry.latest_start;
     entry.job(in_time);
+    // The job's captures may hold the last reference to a session, whose
+    // destructor touches server state; they must be gone before drain() returns.
+    entry.job = nullptr;
     finish(entry.memory, in_time ? std::optional(Clock::now() - started) : std::nullopt);
   }
 }

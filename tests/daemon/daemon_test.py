@@ -135,6 +135,9 @@ class Daemon:
         code = self.process.wait(timeout=30)
         self.stderr.close()
         assert_no_secret(self.log_text(), "the log")
+        if code != 0:
+            # Only pwsvcd's log shows a sanitizer report or the cause of a crash.
+            sys.stderr.write(f"pwsvcd exited with {code}; its log ends:\n{self.log_text()[-16000:]}\n")
         return code
 
 

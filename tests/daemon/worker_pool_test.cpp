@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -98,4 +99,29 @@ TEST_CASE("worker pool: a full queue rejects new jobs", "[daemon][pool]") {
 
   blocker.release.set_value();
   pool.drain();
+}
+
+TEST_CASE("worker pool: drain returns after a finished job's captures are destroyed",
+          "[daemon][pool]") {
+  // Stands in for a session that the job owns last: its destructor is slow and
+  // must not outlive the caller of drain(), which may free what it touches.
+  struct SlowOwner {
+    explicit SlowOwner(std::atomic<bool>& flag) : destroyed(&flag) {}
+    SlowOwner(const SlowOwner&) = delete;
+    SlowOwner& operator=(const SlowOwner&) = delete;
+    ~SlowOwner() {
+      std::this_thread::sleep_for(100ms);
+      destroyed->store(true);
+    }
+    std::atomic<bool>* destroyed;
+  };
+  std::atomic<bool> destroyed{false};
+  WorkerPool pool(1, 64 * k_mib, 8);
+  auto owner = std::make_shared<SlowOwner>(destroyed);
+
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, [owner](bool) {}) == Admission::accepted);
+  owner.reset();
+  pool.drain();
+
+  CHECK(destroyed.load());
 }
