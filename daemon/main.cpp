@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
 
+#include "argon2_memory_cache.hpp"
 #include "server/server.hpp"
 #include "server/tls_context.hpp"
 
@@ -18,9 +19,6 @@ using namespace pwsvc::daemon;
 
 constexpr std::string_view k_system_config = "/etc/pwsvc/pwsvc.toml";
 constexpr std::string_view k_default_socket = "unix:/run/pwsvc/pwsvcd.sock";
-// 64 MiB covers the common Argon2 policies (19, 46 and 64 MiB) while keeping
-// the memory that idle workers hold bounded.
-constexpr std::uint64_t k_max_argon2_memory_cache = std::uint64_t{64} << 20;
 
 struct Options {
   std::string config_path;
@@ -100,13 +98,6 @@ tl::expected<void, std::string> check_listeners(const Settings& settings) {
   return {};
 }
 
-// Returns the Argon2 memory each worker may keep between derivations: at most
-// 64 MiB, and together never more than the memory budget.
-std::size_t argon2_memory_cache(const DaemonSettings& daemon, std::size_t workers) {
-  return static_cast<std::size_t>(std::min(k_max_argon2_memory_cache,
-                                           daemon.memory_budget / std::max<std::size_t>(workers, 1)));
-}
-
 boost::json::object banner(const Settings& settings, std::size_t workers) {
   boost::json::array listen;
   for (const auto& address : settings.daemon.listen) {
@@ -119,7 +110,7 @@ boost::json::object banner(const Settings& settings, std::size_t workers) {
           {"workers", workers},
           {"io_threads", daemon.io_threads},
           {"memory_budget", daemon.memory_budget},
-          {"argon2_memory_cache", argon2_memory_cache(daemon, workers)},
+          {"argon2_memory_cache", argon2_memory_cache_size(daemon.memory_budget, workers)},
           {"max_queue", daemon.max_queue},
           {"queue_timeout_ms", daemon.queue_timeout_ms},
           {"api_keys", daemon.api_keys.size()},
@@ -206,7 +197,7 @@ int serve(const Options& options) {
 
   const DaemonSettings& daemon = (*state)->settings.daemon;
   WorkerPool pool(workers, daemon.memory_budget, daemon.max_queue,
-                  argon2_memory_cache(daemon, workers));
+                  argon2_memory_cache_size(daemon.memory_budget, workers));
   Metrics metrics;
   Service service(*state, pool, metrics);
   ServerContext context{service, metrics, log};

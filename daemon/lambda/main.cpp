@@ -4,10 +4,13 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include <sodium.h>
 
+#include "argon2_memory_cache.hpp"
 #include "events.hpp"
 #include "kdf_estimate.hpp"
 #include "lambda_log.hpp"
@@ -98,14 +101,28 @@ std::int64_t unix_millis() {
       .count();
 }
 
+// Returns "reused" or "mapped" when a libsodium Argon2 derivation took its
+// memory through the worker's cache since `before`, or nothing when none did.
+// Invocations run one at a time, so the change belongs to the current one.
+std::optional<std::string> argon2_memory_use(const daemon::Argon2MemoryCacheStats& before) {
+  const auto after = daemon::argon2_memory_cache_stats();
+  if (after.mapped != before.mapped) {
+    return "mapped";
+  }
+  if (after.reused != before.reused) {
+    return "reused";
+  }
+  return std::nullopt;
+}
+
 // One execution environment: the service and the Runtime API connection.
 class Runtime {
  public:
   Runtime(RuntimeClient& client, LambdaLog& log, std::shared_ptr<const daemon::ServiceState> state,
-          std::size_t workers, std::uint64_t budget)
+          std::size_t workers, std::uint64_t budget, std::size_t argon2_memory_cache)
       : client_(client),
         log_(log),
-        pool_(workers, budget, state->settings.daemon.max_queue),
+        pool_(workers, budget, state->settings.daemon.max_queue, argon2_memory_cache),
         service_(std::move(state), pool_, metrics_) {}
 
   KdfEstimate& estimate() { return estimate_; }
@@ -205,6 +222,7 @@ void Runtime::handle(Invocation invocation) {
 
   const std::string route(daemon::route_label(adapted->request.target));
   const std::string method = adapted->request.method;
+  const auto memory_before = daemon::argon2_memory_cache_stats();
   daemon::Response response;
   if (adapted->early_response) {
     response = std::move(*adapted->early_response);
@@ -224,6 +242,9 @@ void Runtime::handle(Invocation invocation) {
                              {"latency_us", latency.count()}};
   if (!response.scheme.empty()) {
     fields["scheme"] = response.scheme;
+  }
+  if (auto memory = argon2_memory_use(memory_before)) {
+    fields["argon2_memory"] = *memory;
   }
   log_.write(LogLevel::info, "request", std::move(fields));
 }
@@ -273,7 +294,8 @@ int start(RuntimeClient& client) {
   }
   const double dummy_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
-  Runtime runtime(client, log, *state, workers, budget);
+  const std::size_t argon2_memory_cache = daemon::argon2_memory_cache_size(budget, workers);
+  Runtime runtime(client, log, *state, workers, budget, argon2_memory_cache);
   // make_service_state derives one dummy hash under the policy, which is the
   // best measurement of the cost most requests have.
   const Policy& policy = (*state)->settings.policy;
@@ -291,6 +313,7 @@ int start(RuntimeClient& client) {
              {"algorithm", algorithm_name(policy.algorithm)},
              {"workers", workers},
              {"memory_budget", budget},
+             {"argon2_memory_cache", argon2_memory_cache},
              {"init_us", init.count()}});
   return runtime.serve();
 }

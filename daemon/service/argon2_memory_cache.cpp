@@ -14,6 +14,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include <sodium.h>
@@ -41,6 +42,10 @@ struct ThreadRegion {
   ~ThreadRegion() { release(); }
 };
 
+// 64 MiB covers the common Argon2 policies (19, 46 and 64 MiB) while keeping
+// the memory that idle workers hold bounded.
+constexpr std::uint64_t k_max_cache_bytes = std::uint64_t{64} << 20;
+
 thread_local ThreadRegion t_region;
 std::atomic<std::uint64_t> g_reused{0};
 std::atomic<std::uint64_t> g_mapped{0};
@@ -65,6 +70,11 @@ std::span<const std::byte> Argon2MemoryCache::idle_region() const {
 
 Argon2MemoryCacheStats argon2_memory_cache_stats() {
   return {g_reused.load(std::memory_order_relaxed), g_mapped.load(std::memory_order_relaxed)};
+}
+
+std::size_t argon2_memory_cache_size(std::uint64_t memory_budget, std::size_t workers) {
+  const std::uint64_t share = memory_budget / std::max<std::size_t>(workers, 1);
+  return static_cast<std::size_t>(std::min(k_max_cache_bytes, share));
 }
 
 }  // namespace pwsvc::daemon

@@ -36,4 +36,8 @@ struct Argon2MemoryCacheStats {
 
 Argon2MemoryCacheStats argon2_memory_cache_stats();
 
+// Returns the Argon2 memory each of `workers` threads may keep between
+// derivations: at most 64 MiB, and together at most `memory_budget`.
+std::size_t argon2_memory_cache_size(std::uint64_t memory_budget, std::size_t workers);
+
 }  // namespace pwsvc::daemon

@@ -355,6 +355,46 @@ class PepperTest(BootstrapCase):
         self.assertIn("'k9'", result.json()["errorMessage"])
 
 
+class Argon2MemoryTest(BootstrapCase):
+    """A warm bootstrap reuses its worker's Argon2 memory, as pwsvcd does."""
+
+    # One worker, so that every derivation runs on the thread that kept the memory.
+    env = {"PWSVC_CONFIG_TOML": FAST_CONFIG.replace("m = 64\n", "m = 1024\n") +
+           "\n[daemon]\nworkers = 1\n"}
+    linked = os.environ.get("PWSVC_ARGON2_MEMORY_CACHE_LINKED") == "1"
+
+    def invoke_logged(self, event):
+        """Invokes `event` and returns its result and its request log line."""
+        request_id = self.emulator.enqueue(event)
+        result = self.emulator.wait_for(request_id)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for line in self.bootstrap.log_lines():
+                if line["event"] == "request" and line.get("aws_request_id") == request_id:
+                    return result, line
+            time.sleep(0.02)
+        raise AssertionError(f"no request log line for {request_id}")
+
+    def test_second_derivation_reuses_memory(self):
+        first, first_line = self.invoke_logged({"action": "hash", "password": SENTINEL})
+        self.assertEqual(first.kind, "response", first.body)
+        second, second_line = self.invoke_logged(
+            {"action": "verify", "password": SENTINEL, "hash": first.json()["hash"]})
+        self.assertTrue(second.json()["match"])
+
+        self.assertEqual(self.bootstrap.log_lines()[0]["argon2_memory_cache"], 64 << 20)
+        if self.linked:
+            self.assertIn(first_line["argon2_memory"], ("mapped", "reused"))
+            self.assertEqual(second_line["argon2_memory"], "reused")
+        else:
+            self.assertNotIn("argon2_memory", second_line)
+
+    def test_cheap_route_reports_no_memory(self):
+        result, line = self.invoke_logged({"action": "identify", "hash": "$1$abc$def"})
+        self.assertEqual(result.kind, "response", result.body)
+        self.assertNotIn("argon2_memory", line)
+
+
 class InitFailureTest(unittest.TestCase):
     def run_failing(self, env):
         bootstrap = Bootstrap(env)
