@@ -63,12 +63,12 @@ DaemonError daemon_error(const std::string& body) {
 
 // Returns the error code of a password rule named by pwsvcd.
 ErrorCode rule_code(std::string_view name) {
-  for (ErrorCode code : {ErrorCode::invalid_utf8, ErrorCode::too_short, ErrorCode::too_long,
-                         ErrorCode::context_word, ErrorCode::breached, ErrorCode::weak}) {
+  for (ErrorCode code : k_password_rules) {
     if (error_code_name(code) == name) {
       return code;
     }
   }
+  // A rule added in a later pwsvcd still rejected the password.
   return ErrorCode::weak;
 }
 

@@ -1,6 +1,7 @@
 // Names of algorithms, formats, verdicts and error codes.
 #include "pwsvc/scheme.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "pwsvc/engine.hpp"
@@ -132,17 +133,8 @@ std::string_view error_code_name(ErrorCode code) {
 }
 
 bool is_password_rule(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_utf8:
-    case ErrorCode::too_short:
-    case ErrorCode::too_long:
-    case ErrorCode::context_word:
-    case ErrorCode::breached:
-    case ErrorCode::weak:
-      return true;
-    default:
-      return false;
-  }
+  return std::find(k_password_rules.begin(), k_password_rules.end(), code) !=
+         k_password_rules.end();
 }
 
 }  // namespace pwsvc

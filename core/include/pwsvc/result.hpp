@@ -1,6 +1,7 @@
 // Error codes and the Result type that every core function returns.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,11 @@ enum class ErrorCode {
   breached,      // in the configured breach list
   weak,          // below password_policy.min_strength
 };
+
+// The codes of a refused new password, one per rule of the password policy.
+inline constexpr std::array k_password_rules{ErrorCode::invalid_utf8, ErrorCode::too_short,
+                                             ErrorCode::too_long,     ErrorCode::context_word,
+                                             ErrorCode::breached,     ErrorCode::weak};
 
 // Returns true for the codes of a refused new password.
 bool is_password_rule(ErrorCode code);
