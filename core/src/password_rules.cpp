@@ -192,7 +192,8 @@ PasswordReport PasswordChecker::check(ByteView password,
   // which would otherwise hide a listed or common password.
   const SecretBytes visible = form_of(password, utf8, Normalization::nfkc_visible);
   check_breach(report, {visible.view(), hashed.view(), password});
-  check_strength(report, visible.view(), words.folded);
+  const SecretBytes unmarked = form_of(password, utf8, Normalization::nfkc_unmarked);
+  check_strength(report, visible.view(), unmarked.view(), words.folded);
   return report;
 }
 
@@ -276,15 +277,26 @@ void PasswordChecker::check_breach(PasswordReport& report,
                       " entries"});
 }
 
-// NOTE: zxcvbn-c matches its dictionaries and keyboard patterns on ASCII;
-// other characters count as random, so a password such as eight copies of
-// one Hangul syllable scores 2 and passes the default minimum.
+// zxcvbn-c matches its dictionaries and keyboard patterns on ASCII, so
+// "pásswörd" would count as random. The password without its accents is
+// estimated too, and the lower score counts.
+// NOTE: other non-ASCII characters still count as random, so a password such
+// as eight copies of one Hangul syllable scores 2 and passes the default minimum.
 void PasswordChecker::check_strength(PasswordReport& report, ByteView password,
+                                     ByteView unmarked,
                                      const std::vector<std::string>& words) const {
   if (rules_.min_strength == 0) {
     return;
   }
   StrengthEstimate estimate = estimate_strength(password, words);
+  if (!same_bytes(unmarked, password)) {
+    StrengthEstimate plain = estimate_strength(unmarked, words);
+    if (plain.score < estimate.score) {
+      plain.feedback.insert(plain.feedback.begin(),
+                            "accents added to a guessable password do not hide it from guessing tools");
+      estimate = std::move(plain);
+    }
+  }
   report.strength = estimate.score;
   report.entropy_bits = estimate.entropy_bits;
   report.feedback = std::move(estimate.feedback);

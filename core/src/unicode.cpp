@@ -26,6 +26,9 @@ utf8proc_option_t options_for(Normalization form) {
     case Normalization::nfkc_visible:
       options |= UTF8PROC_COMPAT | UTF8PROC_IGNORE;
       break;
+    case Normalization::nfkc_unmarked:
+      options |= UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPMARK;
+      break;
     case Normalization::nfkc_folded:
       options |= UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_CASEFOLD;
       break;

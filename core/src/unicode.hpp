@@ -24,6 +24,9 @@ enum class Normalization {
   // NFKC without default-ignorable code points, for the breach and strength
   // checks, so an invisible character cannot hide a listed password
   nfkc_visible,
+  // nfkc_visible with accents and other combining marks removed, for a
+  // second strength estimate, because zxcvbn's word lists are unaccented
+  nfkc_unmarked,
   // nfkc_visible with case folding and accents removed, for context words
   nfkc_folded,
 };

@@ -229,6 +229,19 @@ TEST_CASE("password rules: strength uses zxcvbn's score and gives feedback", "[p
   CHECK(check(rules, "password").strength == 0);
   CHECK_FALSE(fails(check(rules, "correct horse battery staple"), PasswordRule::weak));
 
+  // Accents, composed or typed as combining marks, do not hide a common password.
+  const PasswordReport accented = check(rules, "P\xC3\xA1ssw\xC3\xB6rd1!");
+  CHECK(fails(accented, PasswordRule::weak));
+  CHECK(accented.strength == 0);
+  REQUIRE_FALSE(accented.feedback.empty());
+  CHECK_THAT(accented.feedback.front(), Catch::Contains("accents"));
+  CHECK(check(rules, "Pa\xCC\x81ssword1!").strength == 0);
+
+  // A long passphrase with accents stays strong.
+  const PasswordReport phrase = check(rules, "\xC3\x87" "a fait tr\xC3\xA8s longtemps, mon ami");
+  CHECK_FALSE(fails(phrase, PasswordRule::weak));
+  CHECK(phrase.strength == 4);
+
   rules.min_strength = 0;
   const PasswordReport off = check(rules, "password");
   CHECK(outcome(off, PasswordRule::weak) == nullptr);
