@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "backend_checks.hpp"
 #include "pwsvc/engine.hpp"
 
 namespace apr1_test {
@@ -130,37 +131,20 @@ using namespace pwsvc;
 
 const auto k_backend = make_ldap_backend();
 
-// Parses `stored` (which must parse) and verifies `password` against it.
-bool verifies(std::string_view stored, std::string_view password) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE(parsed);
-  const auto match = k_backend->verify(*parsed, as_bytes(password));
-  REQUIRE(match);
-  return *match;
-}
-
-// Returns the error from parsing `stored`, which must fail.
-Error parse_error(std::string_view stored) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE_FALSE(parsed);
-  return parsed.error();
-}
-
 }  // namespace ldap_test
 
 TEST_CASE("ldap backend: {SHA} verifies SHA-1 test vectors", "[core][ldap]") {
-  using ldap_test::verifies;
   // SHA-1("abc") = a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d, the FIPS 180 example.
-  CHECK(verifies("{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", "abc"));
-  CHECK_FALSE(verifies("{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", "abcd"));
-  CHECK_FALSE(verifies("{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", ""));
+  CHECK(pwsvc::verifies(*ldap_test::k_backend, "{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", "abc"));
+  CHECK_FALSE(pwsvc::verifies(*ldap_test::k_backend, "{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", "abcd"));
+  CHECK_FALSE(pwsvc::verifies(*ldap_test::k_backend, "{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", ""));
   // passlib's test suite (ldap_sha1).
-  CHECK(verifies("{SHA}at+xg6SiyUovktq1redipHiJpaE=", "helloworld"));
-  CHECK_FALSE(verifies("{SHA}at+xg6SiyUovktq1redipHiJpaE=", "helloworld "));
+  CHECK(pwsvc::verifies(*ldap_test::k_backend, "{SHA}at+xg6SiyUovktq1redipHiJpaE=", "helloworld"));
+  CHECK_FALSE(
+      pwsvc::verifies(*ldap_test::k_backend, "{SHA}at+xg6SiyUovktq1redipHiJpaE=", "helloworld "));
 }
 
 TEST_CASE("ldap backend: {SSHA} verifies salts of 4 to 16 bytes", "[core][ldap]") {
-  using ldap_test::verifies;
   // passlib's test suite (ldap_salted_sha1): 4-byte salts, then 8, 15 and 16 bytes.
   const std::vector<std::pair<std::string_view, std::string_view>> vectors{
       {"testing123", "{SSHA}0c0blFTXXNuAMHECS4uxrj3ZieMoWImr"},
@@ -171,9 +155,9 @@ TEST_CASE("ldap backend: {SSHA} verifies salts of 4 to 16 bytes", "[core][ldap]"
   };
   for (const auto& [password, stored] : vectors) {
     INFO(stored);
-    CHECK(verifies(stored, password));
-    CHECK_FALSE(verifies(stored, std::string(password) + "!"));
-    CHECK_FALSE(verifies(stored, "Test"));
+    CHECK(pwsvc::verifies(*ldap_test::k_backend, stored, password));
+    CHECK_FALSE(pwsvc::verifies(*ldap_test::k_backend, stored, std::string(password) + "!"));
+    CHECK_FALSE(pwsvc::verifies(*ldap_test::k_backend, stored, "Test"));
   }
 }
 
@@ -222,7 +206,7 @@ TEST_CASE("ldap backend: {SHA} must decode to exactly 20 bytes", "[core][ldap]")
            "{SHA}",
        }) {
     INFO(stored);
-    CHECK(ldap_test::parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(pwsvc::parse_error(*ldap_test::k_backend, stored).code == ErrorCode::malformed_hash);
   }
 }
 
@@ -242,10 +226,11 @@ TEST_CASE("ldap backend: {SSHA} needs a salt of at least 4 bytes", "[core][ldap]
            "{SSHA}",
        }) {
     INFO(stored);
-    CHECK(ldap_test::parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(pwsvc::parse_error(*ldap_test::k_backend, stored).code == ErrorCode::malformed_hash);
   }
 
-  const auto unsalted = ldap_test::parse_error("{SSHA}8ITKLN3bLDuIoX35yc0+gyF7wCo=");
+  const auto unsalted =
+      pwsvc::parse_error(*ldap_test::k_backend, "{SSHA}8ITKLN3bLDuIoX35yc0+gyF7wCo=");
   CHECK_THAT(unsalted.message, Catch::Contains("no salt"));
   CHECK_THAT(unsalted.message, !Catch::Contains("8ITKLN3bLDuIoX35yc0"));
 }

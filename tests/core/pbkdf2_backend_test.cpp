@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "backend_checks.hpp"
 #include "encoding.hpp"
 #include "pwsvc/engine.hpp"
 
@@ -22,22 +23,6 @@ std::vector<unsigned char> hex_bytes(std::string_view hex) {
   auto bytes = decode_hex(hex);
   REQUIRE(bytes);
   return *bytes;
-}
-
-// Parses `stored` (which must parse) and verifies `password` against it.
-bool verifies(std::string_view stored, std::string_view password) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE(parsed);
-  const auto match = k_backend->verify(*parsed, as_bytes(password));
-  REQUIRE(match);
-  return *match;
-}
-
-// Returns the error from parsing `stored`, which must fail.
-Error parse_error(std::string_view stored) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE_FALSE(parsed);
-  return parsed.error();
 }
 
 // Builds $pbkdf2<ident>$rounds$salt$checksum from raw bytes, keeping the first
@@ -85,13 +70,13 @@ TEST_CASE("pbkdf2 backend: RFC 6070 SHA-1 vectors in passlib format", "[core][pb
     INFO("rounds " << vector.rounds << ", password " << vector.password);
     const auto output = hex_bytes(vector.output_hex);
     const std::string stored = passlib_string("pbkdf2", vector.rounds, vector.salt, output, 20);
-    CHECK(verifies(stored, vector.password));
-    CHECK_FALSE(verifies(stored, std::string(vector.password) + "x"));
+    CHECK(verifies(*k_backend, stored, vector.password));
+    CHECK_FALSE(verifies(*k_backend, stored, std::string(vector.password) + "x"));
 
     auto flipped = output;
     flipped[19] ^= 0x01;
-    CHECK_FALSE(verifies(passlib_string("pbkdf2", vector.rounds, vector.salt, flipped, 20),
-                         vector.password));
+    const std::string tampered = passlib_string("pbkdf2", vector.rounds, vector.salt, flipped, 20);
+    CHECK_FALSE(verifies(*k_backend, tampered, vector.password));
   }
 }
 
@@ -104,9 +89,9 @@ TEST_CASE("pbkdf2 backend: RFC 6070 NUL bytes in password and salt", "[core][pbk
   const auto output = hex_bytes("56fa6aa75548099dcc37d7f03425e0c37f1c42b2");
   const std::string stored = passlib_string("pbkdf2", 4096, salt, output, 20);
 
-  CHECK(verifies(stored, password));
-  CHECK_FALSE(verifies(stored, "pass"));
-  CHECK_FALSE(verifies(stored, std::string("pass\0wore", 9)));
+  CHECK(verifies(*k_backend, stored, password));
+  CHECK_FALSE(verifies(*k_backend, stored, "pass"));
+  CHECK_FALSE(verifies(*k_backend, stored, std::string("pass\0wore", 9)));
 }
 
 TEST_CASE("pbkdf2 backend: RFC 7914 SHA-256 vectors in passlib format", "[core][pbkdf2]") {
@@ -124,8 +109,8 @@ TEST_CASE("pbkdf2 backend: RFC 7914 SHA-256 vectors in passlib format", "[core][
     const auto output = hex_bytes(vector.output_hex);
     const std::string stored =
         passlib_string("pbkdf2-sha256", vector.rounds, vector.salt, output, 32);
-    CHECK(verifies(stored, vector.password));
-    CHECK_FALSE(verifies(stored, std::string(vector.password) + " "));
+    CHECK(verifies(*k_backend, stored, vector.password));
+    CHECK_FALSE(verifies(*k_backend, stored, std::string(vector.password) + " "));
   }
 }
 
@@ -141,8 +126,8 @@ TEST_CASE("pbkdf2 backend: passlib strings made with hashlib", "[core][pbkdf2]")
   };
   for (const auto stored : hashes) {
     INFO(stored);
-    CHECK(verifies(stored, k_utf8_password));
-    CHECK_FALSE(verifies(stored, "p\xc3\xa4ssw\xc3\xb6rd"));
+    CHECK(verifies(*k_backend, stored, k_utf8_password));
+    CHECK_FALSE(verifies(*k_backend, stored, "p\xc3\xa4ssw\xc3\xb6rd"));
   }
 }
 
@@ -155,8 +140,8 @@ TEST_CASE("pbkdf2 backend: Django strings made with hashlib", "[core][pbkdf2]") 
   };
   for (const auto stored : hashes) {
     INFO(stored);
-    CHECK(verifies(stored, k_utf8_password));
-    CHECK_FALSE(verifies(stored, "p\xc3\xa4ssw\xc3\xb6rd"));
+    CHECK(verifies(*k_backend, stored, k_utf8_password));
+    CHECK_FALSE(verifies(*k_backend, stored, "p\xc3\xa4ssw\xc3\xb6rd"));
   }
 }
 
@@ -173,8 +158,8 @@ TEST_CASE("pbkdf2 backend: Werkzeug strings made with hashlib", "[core][pbkdf2]"
   };
   for (const auto stored : hashes) {
     INFO(stored);
-    CHECK(verifies(stored, k_utf8_password));
-    CHECK_FALSE(verifies(stored, "p\xc3\xa4ssw\xc3\xb6rd"));
+    CHECK(verifies(*k_backend, stored, k_utf8_password));
+    CHECK_FALSE(verifies(*k_backend, stored, "p\xc3\xa4ssw\xc3\xb6rd"));
   }
 }
 
@@ -250,8 +235,8 @@ TEST_CASE("pbkdf2 backend: hash round-trips sha256 and sha512", "[core][pbkdf2]"
     CHECK(parsed->algorithm == algorithm);
     CHECK(parsed->salt == salt);
     CHECK(parsed->digest_size == (algorithm == Algorithm::pbkdf2_sha256 ? 32u : 64u));
-    CHECK(verifies(*stored, "correct horse battery staple"));
-    CHECK_FALSE(verifies(*stored, "correct horse battery stapler"));
+    CHECK(verifies(*k_backend, *stored, "correct horse battery staple"));
+    CHECK_FALSE(verifies(*k_backend, *stored, "correct horse battery stapler"));
   }
 
   CHECK_FALSE(k_backend->creates(Algorithm::pbkdf2_sha1));
@@ -287,16 +272,16 @@ TEST_CASE("pbkdf2 backend: rounds are strict decimals from 1 to 2^32-1", "[core]
   for (const std::string_view rounds : {"0", "01000", "+1000", "-1", "1e3", "", " 1000",
                                         "4294967296", "18446744073709551616"}) {
     INFO("rounds '" << rounds << "'");
-    const auto error = parse_error("$pbkdf2$" + std::string(rounds) + tail);
+    const auto error = parse_error(*k_backend, "$pbkdf2$" + std::string(rounds) + tail);
     CHECK(error.code == ErrorCode::malformed_hash);
     CHECK_THAT(error.message, Catch::Contains("rounds"));
   }
   for (const std::string_view iterations : {"0", "01000", "4294967296"}) {
     INFO("iterations '" << iterations << "'");
-    CHECK(parse_error("pbkdf2_sha1$" + std::string(iterations) +
+    CHECK(parse_error(*k_backend, "pbkdf2_sha1$" + std::string(iterations) +
                       "$Xq3vK9mPz2LwRt7Y$ffQfMk+5F6adIaFAZWG1NdzcU3o=")
               .code == ErrorCode::malformed_hash);
-    CHECK(parse_error("pbkdf2:sha1:" + std::string(iterations) +
+    CHECK(parse_error(*k_backend, "pbkdf2:sha1:" + std::string(iterations) +
                       "$a1B2c3D4e5F6g7H8$acfecc719cfb549f4639b95117adbc04b8998831")
               .code == ErrorCode::malformed_hash);
   }
@@ -322,7 +307,7 @@ TEST_CASE("pbkdf2 backend: passlib rejects other digests as unsupported", "[core
       "$29000$UIqxdi6FcG5tbU2J8b63Vg$u9VJ7pHXaZOeBCDjvvbpuM9dVRVcbu6bx6WwjzqhcO8";
   for (const std::string_view digest : {"sha384", "md5", "sha1", "SHA256", ""}) {
     INFO("digest '" << digest << "'");
-    const auto error = parse_error("$pbkdf2-" + std::string(digest) + tail);
+    const auto error = parse_error(*k_backend, "$pbkdf2-" + std::string(digest) + tail);
     CHECK(error.code == ErrorCode::unsupported);
     std::string quoted(1, '\'');
     quoted.append(digest).push_back('\'');
@@ -350,7 +335,7 @@ TEST_CASE("pbkdf2 backend: passlib rejects malformed fields", "[core][pbkdf2]") 
   };
   for (const auto& stored : malformed) {
     INFO(stored);
-    CHECK(parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(parse_error(*k_backend, stored).code == ErrorCode::malformed_hash);
   }
 
   // The digest-sized checksum is what makes the same fields acceptable.
@@ -374,10 +359,10 @@ TEST_CASE("pbkdf2 backend: Django rejects malformed fields", "[core][pbkdf2]") {
   };
   for (const auto& stored : malformed) {
     INFO(stored);
-    CHECK(parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(parse_error(*k_backend, stored).code == ErrorCode::malformed_hash);
   }
 
-  const auto sha512 = parse_error("pbkdf2_sha512$1000$Xq3vK9mPz2LwRt7Y$" + hash);
+  const auto sha512 = parse_error(*k_backend, "pbkdf2_sha512$1000$Xq3vK9mPz2LwRt7Y$" + hash);
   CHECK(sha512.code == ErrorCode::unsupported);
   CHECK_THAT(sha512.message, Catch::Contains("'sha512'"));
 }
@@ -401,10 +386,10 @@ TEST_CASE("pbkdf2 backend: Werkzeug rejects malformed fields", "[core][pbkdf2]")
   };
   for (const auto& stored : malformed) {
     INFO(stored);
-    CHECK(parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(parse_error(*k_backend, stored).code == ErrorCode::malformed_hash);
   }
 
-  const auto md5 = parse_error("pbkdf2:md5:260000$C4OMlKHrpiqKY0kC$" + hex);  // X-050
+  const auto md5 = parse_error(*k_backend, "pbkdf2:md5:260000$C4OMlKHrpiqKY0kC$" + hex);  // X-050
   CHECK(md5.code == ErrorCode::unsupported);
   CHECK_THAT(md5.message, Catch::Contains("'md5'"));
 }
@@ -416,7 +401,7 @@ TEST_CASE("pbkdf2 backend: Werkzeug without an iteration count is malformed", "[
   for (const std::string& stored :
        {"pbkdf2:sha256$a1B2c3D4e5F6g7H8$" + hex, "pbkdf2$a1B2c3D4e5F6g7H8$" + hex}) {
     INFO(stored);
-    const auto error = parse_error(stored);
+    const auto error = parse_error(*k_backend, stored);
     CHECK(error.code == ErrorCode::malformed_hash);
     CHECK_THAT(error.message, Catch::Contains("iteration count is missing"));
   }
@@ -433,6 +418,6 @@ TEST_CASE("pbkdf2 backend: messages never contain the salt or hash", "[core][pbk
   };
   for (const auto& [stored, secret] : cases) {
     INFO(stored);
-    CHECK_THAT(parse_error(stored).message, !Catch::Contains(secret));
+    CHECK_THAT(parse_error(*k_backend, stored).message, !Catch::Contains(secret));
   }
 }

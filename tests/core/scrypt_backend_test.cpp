@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "backend_checks.hpp"
 #include "encoding.hpp"
 #include "pwsvc/engine.hpp"
 
@@ -16,22 +17,6 @@ const auto k_backend = make_scrypt_backend();
 
 // A valid 32-byte checksum field for parse-only cases.
 const std::string k_checksum = "bIGFqjoIFfiHredaqdcLFzIYGhvBUV6NxntDB5uGIKs";
-
-// Parses `stored` (which must parse) and verifies `password` against it.
-bool verifies(std::string_view stored, std::string_view password) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE(parsed);
-  const auto match = k_backend->verify(*parsed, as_bytes(password));
-  REQUIRE(match);
-  return *match;
-}
-
-// Returns the error from parsing `stored`, which must fail.
-Error parse_error(std::string_view stored) {
-  const auto parsed = k_backend->parse(stored);
-  REQUIRE_FALSE(parsed);
-  return parsed.error();
-}
 
 // Returns the error from verifying the parsed `stored`, which must fail. It
 // calls the backend directly, so the engine's limits do not apply.
@@ -83,8 +68,8 @@ TEST_CASE("scrypt backend: RFC 7914 vectors in passlib format", "[core][scrypt]"
     const std::string stored = "$scrypt$" + std::string(vector.params) + "$" +
                                encode_base64(as_bytes(vector.salt), Base64::unpadded) + "$" +
                                encode_base64(*output, Base64::unpadded);
-    CHECK(verifies(stored, vector.password));
-    CHECK_FALSE(verifies(stored, std::string(vector.password) + "x"));
+    CHECK(verifies(*k_backend, stored, vector.password));
+    CHECK_FALSE(verifies(*k_backend, stored, std::string(vector.password) + "x"));
   }
 }
 
@@ -92,17 +77,17 @@ TEST_CASE("scrypt backend: strings made with hashlib", "[core][scrypt]") {
   // Made with python3 hashlib.scrypt(password, salt=..., n=2^ln, r, p, dklen=32)
   // and written as passlib does: standard base64 without padding, so the
   // salt of the first keeps its '+' characters.
-  CHECK(verifies("$scrypt$ln=10,r=8,p=1$++++ABEiM0RVZneImaq7zA$"
+  CHECK(verifies(*k_backend, "$scrypt$ln=10,r=8,p=1$++++ABEiM0RVZneImaq7zA$"
                  "uHRMthEjBpVv1+keYhFwPGqvGwYyjB82Dori7+XdIps",
                  "p\xc3\xa4ssw\xc3\xb6rd \xe2\x82\xac"));
-  CHECK_FALSE(verifies("$scrypt$ln=10,r=8,p=1$++++ABEiM0RVZneImaq7zA$"
+  CHECK_FALSE(verifies(*k_backend, "$scrypt$ln=10,r=8,p=1$++++ABEiM0RVZneImaq7zA$"
                        "uHRMthEjBpVv1+keYhFwPGqvGwYyjB82Dori7+XdIps",
                        "p\xc3\xa4ssw\xc3\xb6rd"));
-  CHECK(verifies("$scrypt$ln=4,r=2,p=3$TmFDbA$" + k_checksum, "password"));
-  CHECK_FALSE(verifies("$scrypt$ln=4,r=2,p=3$TmFDbA$" + k_checksum, "Password"));
+  CHECK(verifies(*k_backend, "$scrypt$ln=4,r=2,p=3$TmFDbA$" + k_checksum, "password"));
+  CHECK_FALSE(verifies(*k_backend, "$scrypt$ln=4,r=2,p=3$TmFDbA$" + k_checksum, "Password"));
   // The same checksum under other parameters must not match.
-  CHECK_FALSE(verifies("$scrypt$ln=4,r=2,p=2$TmFDbA$" + k_checksum, "password"));
-  CHECK_FALSE(verifies("$scrypt$ln=5,r=2,p=3$TmFDbA$" + k_checksum, "password"));
+  CHECK_FALSE(verifies(*k_backend, "$scrypt$ln=4,r=2,p=2$TmFDbA$" + k_checksum, "password"));
+  CHECK_FALSE(verifies(*k_backend, "$scrypt$ln=5,r=2,p=3$TmFDbA$" + k_checksum, "password"));
 }
 
 TEST_CASE("scrypt backend: parse fills cost and params", "[core][scrypt]") {
@@ -118,7 +103,7 @@ TEST_CASE("scrypt backend: parse fills cost and params", "[core][scrypt]") {
   CHECK(parsed->cost.log2_rounds == 10);
   CHECK(parsed->cost.block_size == 8);
   CHECK(parsed->cost.parallelism == 16);
-  CHECK(parsed->cost.memory_kib == 1042);  // 128 * 8 * (1024 + 16 + 2) bytes  // 128 * 2^10 * 8 bytes
+  CHECK(parsed->cost.memory_kib == 1042);  // 128 * 8 * (1024 + 16 + 2) bytes
   CHECK(parsed->cost.iterations == 0);
   CHECK(parsed->params ==
         std::vector<std::pair<std::string, std::string>>{{"ln", "10"}, {"r", "8"}, {"p", "16"}});
@@ -168,7 +153,7 @@ TEST_CASE("scrypt backend: parameters follow RFC 7914 and passlib", "[core][scry
   };
   for (const auto params : malformed) {
     INFO(params);
-    CHECK(parse_error(with_params(params)).code == ErrorCode::malformed_hash);
+    CHECK(parse_error(*k_backend, with_params(params)).code == ErrorCode::malformed_hash);
   }
 
   for (const auto params : {"ln=1,r=1,p=1", "ln=15,r=1,p=1", "ln=31,r=2,p=1",
@@ -199,7 +184,7 @@ TEST_CASE("scrypt backend: salt and checksum are unpadded base64", "[core][scryp
   };
   for (const auto& stored : malformed) {
     INFO(stored);
-    CHECK(parse_error(stored).code == ErrorCode::malformed_hash);
+    CHECK(parse_error(*k_backend, stored).code == ErrorCode::malformed_hash);
   }
 
   CHECK(k_backend->parse("$scrypt$ln=4,r=8,p=1$$" + k_checksum));
@@ -207,7 +192,8 @@ TEST_CASE("scrypt backend: salt and checksum are unpadded base64", "[core][scryp
 }
 
 TEST_CASE("scrypt backend: messages never contain the salt or checksum", "[core][scrypt]") {
-  const auto short_checksum = parse_error("$scrypt$ln=4,r=8,p=1$U2VjcmV0U2FsdA$bIGFqjoIFfiHreda");
+  const auto short_checksum =
+      parse_error(*k_backend, "$scrypt$ln=4,r=8,p=1$U2VjcmV0U2FsdA$bIGFqjoIFfiHreda");
   CHECK_THAT(short_checksum.message, !Catch::Contains("U2VjcmV0U2FsdA"));
   CHECK_THAT(short_checksum.message, !Catch::Contains("bIGFqjoIFfiHreda"));
   CHECK_THAT(short_checksum.message, Catch::Contains("checksum"));
@@ -236,8 +222,8 @@ TEST_CASE("scrypt backend: hash round-trips in passlib format", "[core][scrypt]"
   REQUIRE(parsed);
   CHECK(parsed->salt == salt);
   CHECK(parsed->digest_size == 32);
-  CHECK(verifies(*stored, "correct horse battery staple"));
-  CHECK_FALSE(verifies(*stored, "correct horse battery stapler"));
+  CHECK(verifies(*k_backend, *stored, "correct horse battery staple"));
+  CHECK_FALSE(verifies(*k_backend, *stored, "correct horse battery stapler"));
 }
 
 TEST_CASE("scrypt backend: hash rejects parameters scrypt cannot run", "[core][scrypt]") {
