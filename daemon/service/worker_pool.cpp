@@ -104,7 +104,7 @@ void WorkerPool::run_worker(std::size_t argon2_memory_cache) {
     const bool in_time = started <= entry.latest_start;
     entry.job(in_time);
     // The job's captures may hold the last reference to a session, whose
-    // destructor touches server state; they must be gone before drain() returns.
+    // destructor touches server state. They must be gone before drain() returns.
     entry.job = nullptr;
     finish(entry.memory, in_time ? std::optional(Clock::now() - started) : std::nullopt);
   }
@@ -114,6 +114,23 @@ void WorkerPool::drain() {
   std::unique_lock lock(mutex_);
   stopping_ = true;
   idle_.wait(lock, [this] { return running_ == 0 && queue_.empty(); });
+}
+
+void WorkerPool::reject_queued() {
+  std::deque<Entry> rejected;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    rejected.swap(queue_);
+    for (const Entry& entry : rejected) {
+      reserved_ -= entry.memory;
+    }
+  }
+  idle_.notify_all();
+
+  for (Entry& entry : rejected) {
+    entry.job(false);
+  }
 }
 
 std::size_t WorkerPool::queued() const {

@@ -53,6 +53,10 @@ class WorkerPool {
   // Stops taking jobs and waits until every queued and running job is done.
   void drain();
 
+  // Stops taking jobs and calls every queued job with false at once, for a
+  // server that can no longer send their responses. Running jobs go on.
+  void reject_queued();
+
   std::size_t queued() const;
   std::size_t running() const;
   std::uint64_t reserved_memory() const;

@@ -101,8 +101,7 @@ TEST_CASE("worker pool: a full queue rejects new jobs", "[daemon][pool]") {
   pool.drain();
 }
 
-TEST_CASE("worker pool: drain returns after a finished job's captures are destroyed",
-          "[daemon][pool]") {
+TEST_CASE("worker pool: drain waits for job captures", "[daemon][pool]") {
   // Stands in for a session that the job owns last: its destructor is slow and
   // must not outlive the caller of drain(), which may free what it touches.
   struct SlowOwner {
@@ -124,4 +123,29 @@ TEST_CASE("worker pool: drain returns after a finished job's captures are destro
   pool.drain();
 
   CHECK(destroyed.load());
+}
+
+TEST_CASE("worker pool: reject_queued answers waiting jobs", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 8);
+  Blocker blocker;
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+  while (pool.running() == 0) {
+    std::this_thread::sleep_for(1ms);
+  }
+  std::atomic<int> rejected{0};
+  std::atomic<int> ran{0};
+  const auto waiting = [&](bool started) { ++(started ? ran : rejected); };
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, waiting) == Admission::accepted);
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, waiting) == Admission::accepted);
+
+  pool.reject_queued();
+
+  CHECK(rejected.load() == 2);
+  CHECK(pool.queued() == 0);
+  CHECK(pool.reserved_memory() == k_mib);
+  CHECK(pool.submit(k_mib, Clock::now() + 10s, waiting) == Admission::stopping);
+  blocker.release.set_value();
+  pool.drain();
+  CHECK(ran.load() == 0);
+  CHECK(pool.reserved_memory() == 0);
 }
