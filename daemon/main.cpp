@@ -98,6 +98,15 @@ tl::expected<void, std::string> check_listeners(const Settings& settings) {
   return {};
 }
 
+// Returns the Argon2 memory each worker may keep, or 0 in a pwsvcd built
+// without the libsodium copy that calls the cache (PWSVC_ARGON2_MEMORY_CACHE).
+std::size_t argon2_memory_cache(const DaemonSettings& daemon, std::size_t workers) {
+  if (!PWSVC_ARGON2_MEMORY_CACHE_LINKED) {
+    return 0;
+  }
+  return argon2_memory_cache_size(daemon.memory_budget, workers);
+}
+
 boost::json::object banner(const Settings& settings, std::size_t workers) {
   boost::json::array listen;
   for (const auto& address : settings.daemon.listen) {
@@ -110,7 +119,7 @@ boost::json::object banner(const Settings& settings, std::size_t workers) {
           {"workers", workers},
           {"io_threads", daemon.io_threads},
           {"memory_budget", daemon.memory_budget},
-          {"argon2_memory_cache", argon2_memory_cache_size(daemon.memory_budget, workers)},
+          {"argon2_memory_cache", argon2_memory_cache(daemon, workers)},
           {"max_queue", daemon.max_queue},
           {"queue_timeout_ms", daemon.queue_timeout_ms},
           {"api_keys", daemon.api_keys.size()},
@@ -197,7 +206,7 @@ int serve(const Options& options) {
 
   const DaemonSettings& daemon = (*state)->settings.daemon;
   WorkerPool pool(workers, daemon.memory_budget, daemon.max_queue,
-                  argon2_memory_cache_size(daemon.memory_budget, workers));
+                  argon2_memory_cache(daemon, workers));
   Metrics metrics;
   Service service(*state, pool, metrics);
   ServerContext context{service, metrics, log};
@@ -217,6 +226,9 @@ int serve(const Options& options) {
   ::sd_notify(0, "READY=1");
 
   server.run(daemon.io_threads);
+  // Past the drain timeout the server is gone, so waiting jobs would only
+  // delay the exit; the running ones finish, because they cannot be stopped.
+  pool.reject_queued();
   pool.drain();
   log.event("info", "stopped");
   return 0;

@@ -29,6 +29,9 @@ constexpr double k_estimate_factor = 1.25;
 constexpr auto k_reply_allowance = std::chrono::milliseconds(50);
 // Headroom left outside the memory budget for the runtime itself.
 constexpr std::uint64_t k_runtime_headroom_mib = 64;
+// True when this bootstrap links the libsodium copy whose Argon2 core calls
+// the memory cache (../CMakeLists.txt); set by CMake.
+constexpr bool k_argon2_memory_cache_linked = PWSVC_ARGON2_MEMORY_CACHE_LINKED;
 
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
@@ -101,20 +104,6 @@ std::int64_t unix_millis() {
       .count();
 }
 
-// Returns "reused" or "mapped" when a libsodium Argon2 derivation took its
-// memory through the worker's cache since `before`, or nothing when none did.
-// Invocations run one at a time, so the change belongs to the current one.
-std::optional<std::string> argon2_memory_use(const daemon::Argon2MemoryCacheStats& before) {
-  const auto after = daemon::argon2_memory_cache_stats();
-  if (after.mapped != before.mapped) {
-    return "mapped";
-  }
-  if (after.reused != before.reused) {
-    return "reused";
-  }
-  return std::nullopt;
-}
-
 // One execution environment: the service and the Runtime API connection.
 class Runtime {
  public:
@@ -124,6 +113,14 @@ class Runtime {
         log_(log),
         pool_(workers, budget, state->settings.daemon.max_queue, argon2_memory_cache),
         service_(std::move(state), pool_, metrics_) {}
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  // A job abandoned at its deadline may still run, and it uses the service,
+  // which is destroyed before the pool.
+  ~Runtime() {
+    pool_.reject_queued();
+    pool_.drain();
+  }
 
   KdfEstimate& estimate() { return estimate_; }
 
@@ -222,7 +219,6 @@ void Runtime::handle(Invocation invocation) {
 
   const std::string route(daemon::route_label(adapted->request.target));
   const std::string method = adapted->request.method;
-  const auto memory_before = daemon::argon2_memory_cache_stats();
   daemon::Response response;
   if (adapted->early_response) {
     response = std::move(*adapted->early_response);
@@ -243,8 +239,8 @@ void Runtime::handle(Invocation invocation) {
   if (!response.scheme.empty()) {
     fields["scheme"] = response.scheme;
   }
-  if (auto memory = argon2_memory_use(memory_before)) {
-    fields["argon2_memory"] = *memory;
+  if (!response.argon2_memory.empty()) {
+    fields["argon2_memory"] = response.argon2_memory;
   }
   log_.write(LogLevel::info, "request", std::move(fields));
 }
@@ -294,7 +290,8 @@ int start(RuntimeClient& client) {
   }
   const double dummy_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
-  const std::size_t argon2_memory_cache = daemon::argon2_memory_cache_size(budget, workers);
+  const std::size_t argon2_memory_cache =
+      k_argon2_memory_cache_linked ? daemon::argon2_memory_cache_size(budget, workers) : 0;
   Runtime runtime(client, log, *state, workers, budget, argon2_memory_cache);
   // make_service_state derives one dummy hash under the policy, which is the
   // best measurement of the cost most requests have.

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 #include <sodium.h>
 
@@ -47,6 +48,7 @@ struct ThreadRegion {
 constexpr std::uint64_t k_max_cache_bytes = std::uint64_t{64} << 20;
 
 thread_local ThreadRegion t_region;
+thread_local Argon2MemoryUse t_last_use = Argon2MemoryUse::none;
 std::atomic<std::uint64_t> g_reused{0};
 std::atomic<std::uint64_t> g_mapped{0};
 
@@ -72,6 +74,20 @@ Argon2MemoryCacheStats argon2_memory_cache_stats() {
   return {g_reused.load(std::memory_order_relaxed), g_mapped.load(std::memory_order_relaxed)};
 }
 
+Argon2MemoryUse take_argon2_memory_use() {
+  return std::exchange(t_last_use, Argon2MemoryUse::none);
+}
+
+std::string_view argon2_memory_use_name(Argon2MemoryUse use) {
+  switch (use) {
+    case Argon2MemoryUse::none: return "";
+    case Argon2MemoryUse::reused: return "reused";
+    case Argon2MemoryUse::mapped: return "mapped";
+    case Argon2MemoryUse::unkept: return "unkept";
+  }
+  return "";
+}
+
 std::size_t argon2_memory_cache_size(std::uint64_t memory_budget, std::size_t workers) {
   const std::uint64_t share = memory_budget / std::max<std::size_t>(workers, 1);
   return static_cast<std::size_t>(std::min(k_max_cache_bytes, share));
@@ -86,21 +102,26 @@ std::size_t argon2_memory_cache_size(std::uint64_t memory_budget, std::size_t wo
 extern "C" void* pwsvc_argon2_mmap(void* address, std::size_t length, int protection, int flags,
                                    int fd, off_t offset) {
   auto& region = pwsvc::daemon::t_region;
+  auto& use = pwsvc::daemon::t_last_use;
   if (region.lent) {
+    use = pwsvc::daemon::Argon2MemoryUse::unkept;
     return ::mmap(address, length, protection, flags, fd, offset);
   }
   if (region.base != nullptr && region.size == length) {
     region.lent = true;
+    use = pwsvc::daemon::Argon2MemoryUse::reused;
     pwsvc::daemon::g_reused.fetch_add(1, std::memory_order_relaxed);
     return region.base;
   }
 
   region.release();
   void* base = ::mmap(address, length, protection, flags, fd, offset);
+  use = pwsvc::daemon::Argon2MemoryUse::unkept;
   if (base != MAP_FAILED && length <= region.max_bytes) {
     region.base = base;
     region.size = length;
     region.lent = true;
+    use = pwsvc::daemon::Argon2MemoryUse::mapped;
     pwsvc::daemon::g_mapped.fetch_add(1, std::memory_order_relaxed);
   }
   return base;

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace pwsvc::daemon {
 
@@ -35,6 +36,21 @@ struct Argon2MemoryCacheStats {
 };
 
 Argon2MemoryCacheStats argon2_memory_cache_stats();
+
+// The source of a libsodium Argon2 derivation's memory on a thread with a cache.
+enum class Argon2MemoryUse {
+  none,    // no derivation since the last take_argon2_memory_use()
+  reused,  // the thread's kept region
+  mapped,  // a new mapping, kept afterwards
+  unkept,  // a new mapping above the cap, unmapped afterwards
+};
+
+// Returns how the calling thread's last derivation got its memory since the
+// previous call on this thread, and starts over at none.
+Argon2MemoryUse take_argon2_memory_use();
+
+// Returns "reused", "mapped" or "unkept", and "" for none.
+std::string_view argon2_memory_use_name(Argon2MemoryUse use);
 
 // Returns the Argon2 memory each of `workers` threads may keep between
 // derivations: at most 64 MiB, and together at most `memory_budget`.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace pwsvc::daemon {
@@ -38,6 +39,9 @@ struct Response {
   std::optional<unsigned> retry_after;  // seconds, for 429 and 503
   std::string allow;                    // for 405
   std::string scheme;                   // for the access log only, never sent
+  // How the derivation got its Argon2 memory ("reused", "mapped" or
+  // "unkept"), empty when none ran through a cache; for logs only.
+  std::string_view argon2_memory;
 };
 
 }  // namespace pwsvc::daemon

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "argon2_memory_cache.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
 
@@ -325,7 +326,10 @@ void Service::submit(const Request& request, const ServiceState& state, std::uin
       return done(error_response(503, "overloaded",
                                  "the request waited too long for a worker; retry later", id));
     }
-    done(work());
+    take_argon2_memory_use();
+    Response response = work();
+    response.argon2_memory = argon2_memory_use_name(take_argon2_memory_use());
+    done(std::move(response));
   };
 
   const Admission admission = pool_.submit(memory, deadline, std::move(job));

@@ -355,12 +355,9 @@ class PepperTest(BootstrapCase):
         self.assertIn("'k9'", result.json()["errorMessage"])
 
 
-class Argon2MemoryTest(BootstrapCase):
-    """A warm bootstrap reuses its worker's Argon2 memory, as pwsvcd does."""
+class Argon2MemoryCase(BootstrapCase):
+    """Reads how each invocation's Argon2 derivation got its memory."""
 
-    # One worker, so that every derivation runs on the thread that kept the memory.
-    env = {"PWSVC_CONFIG_TOML": FAST_CONFIG.replace("m = 64\n", "m = 1024\n") +
-           "\n[daemon]\nworkers = 1\n"}
     linked = os.environ.get("PWSVC_ARGON2_MEMORY_CACHE_LINKED") == "1"
 
     def invoke_logged(self, event):
@@ -375,6 +372,14 @@ class Argon2MemoryTest(BootstrapCase):
             time.sleep(0.02)
         raise AssertionError(f"no request log line for {request_id}")
 
+
+class Argon2MemoryTest(Argon2MemoryCase):
+    """A warm bootstrap reuses its worker's Argon2 memory, as pwsvcd does."""
+
+    # One worker, so that every derivation runs on the thread that kept the memory.
+    env = {"PWSVC_CONFIG_TOML": FAST_CONFIG.replace("m = 64\n", "m = 1024\n") +
+           "\n[daemon]\nworkers = 1\n"}
+
     def test_second_derivation_reuses_memory(self):
         first, first_line = self.invoke_logged({"action": "hash", "password": SENTINEL})
         self.assertEqual(first.kind, "response", first.body)
@@ -382,17 +387,42 @@ class Argon2MemoryTest(BootstrapCase):
             {"action": "verify", "password": SENTINEL, "hash": first.json()["hash"]})
         self.assertTrue(second.json()["match"])
 
-        self.assertEqual(self.bootstrap.log_lines()[0]["argon2_memory_cache"], 64 << 20)
+        started = self.bootstrap.log_lines()[0]
         if self.linked:
-            self.assertIn(first_line["argon2_memory"], ("mapped", "reused"))
+            self.assertEqual(started["argon2_memory_cache"], 64 << 20)
+            self.assertEqual(first_line["argon2_memory"], "mapped")
             self.assertEqual(second_line["argon2_memory"], "reused")
         else:
+            self.assertEqual(started["argon2_memory_cache"], 0)
+            self.assertNotIn("argon2_memory", first_line)
             self.assertNotIn("argon2_memory", second_line)
 
     def test_cheap_route_reports_no_memory(self):
         result, line = self.invoke_logged({"action": "identify", "hash": "$1$abc$def"})
         self.assertEqual(result.kind, "response", result.body)
         self.assertNotIn("argon2_memory", line)
+
+
+class Argon2MemoryAboveCapTest(Argon2MemoryCase):
+    """A derivation above a worker's share of the budget is not kept."""
+
+    # Two workers share 1.5 MiB, so each may keep 0.75 MiB, less than one 1 MiB derivation.
+    env = {"PWSVC_CONFIG_TOML": FAST_CONFIG.replace("m = 64\n", "m = 1024\n") +
+           "\n[daemon]\nworkers = 2\nmemory_budget = 1572864\n"}
+
+    def test_derivation_above_the_cap_is_unkept(self):
+        first, first_line = self.invoke_logged({"action": "hash", "password": SENTINEL})
+        self.assertEqual(first.kind, "response", first.body)
+        second, second_line = self.invoke_logged({"action": "hash", "password": SENTINEL})
+        self.assertEqual(second.kind, "response", second.body)
+
+        started = self.bootstrap.log_lines()[0]
+        if not self.linked:
+            self.assertEqual(started["argon2_memory_cache"], 0)
+            return
+        self.assertEqual(started["argon2_memory_cache"], 786432)
+        self.assertEqual(first_line["argon2_memory"], "unkept")
+        self.assertEqual(second_line["argon2_memory"], "unkept")
 
 
 class InitFailureTest(unittest.TestCase):
