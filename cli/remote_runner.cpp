@@ -68,7 +68,8 @@ ErrorCode rule_code(std::string_view name) {
       return code;
     }
   }
-  // A rule added in a later pwsvcd still rejected the password.
+  // An unknown code from a newer pwsvcd maps to weak, so the exit status
+  // still says that the password was rejected.
   return ErrorCode::weak;
 }
 

@@ -189,11 +189,13 @@ PasswordReport PasswordChecker::check(ByteView password,
   check_context(report, password, utf8, words);
 
   // Breach lists and zxcvbn see the password without invisible characters,
-  // which would otherwise hide a listed or common password.
-  const SecretBytes visible = form_of(password, utf8, Normalization::nfkc_visible);
+  // which would otherwise hide a listed or common password. In bytes mode a
+  // password that happens to be UTF-8 is read as text here too, because
+  // these forms are only looked up, never hashed.
+  const bool text = utf8 || (!text_mode && valid_utf8(password));
+  const SecretBytes visible = form_of(password, text, Normalization::nfkc_visible);
   check_breach(report, {visible.view(), hashed.view(), password});
-  const SecretBytes unmarked = form_of(password, utf8, Normalization::nfkc_unmarked);
-  check_strength(report, visible.view(), unmarked.view(), words.folded);
+  check_strength(report, visible.view(), text, words.folded);
   return report;
 }
 
@@ -282,18 +284,22 @@ void PasswordChecker::check_breach(PasswordReport& report,
 // estimated too, and the lower score counts.
 // NOTE: other non-ASCII characters still count as random, so a password such
 // as eight copies of one Hangul syllable scores 2 and passes the default minimum.
-void PasswordChecker::check_strength(PasswordReport& report, ByteView password,
-                                     ByteView unmarked,
+void PasswordChecker::check_strength(PasswordReport& report, ByteView password, bool text,
                                      const std::vector<std::string>& words) const {
   if (rules_.min_strength == 0) {
     return;
   }
   StrengthEstimate estimate = estimate_strength(password, words);
-  if (!same_bytes(unmarked, password)) {
-    StrengthEstimate plain = estimate_strength(unmarked, words);
-    if (plain.score < estimate.score) {
-      plain.feedback.insert(plain.feedback.begin(),
-                            "accents added to a guessable password do not hide it from guessing tools");
+  const SecretBytes unmarked = form_of(password, text, Normalization::nfkc_unmarked);
+  if (!same_bytes(unmarked.view(), password)) {
+    StrengthEstimate plain = estimate_strength(unmarked.view(), words);
+    // The score is a band of the entropy, so a lower entropy never scores higher.
+    if (plain.entropy_bits < estimate.entropy_bits) {
+      if (plain.score < estimate.score) {
+        plain.feedback.insert(
+            plain.feedback.begin(),
+            "accents added to a guessable password do not hide it from guessing tools");
+      }
       estimate = std::move(plain);
     }
   }

@@ -237,6 +237,11 @@ TEST_CASE("password rules: strength uses zxcvbn's score and gives feedback", "[p
   CHECK_THAT(accented.feedback.front(), Catch::Contains("accents"));
   CHECK(check(rules, "Pa\xCC\x81ssword1!").strength == 0);
 
+  // Bytes mode scores a password that is valid UTF-8 the same way.
+  PasswordRules bytes_mode = rules;
+  bytes_mode.unicode = UnicodeMode::bytes;
+  CHECK(check(bytes_mode, "P\xC3\xA1ssw\xC3\xB6rd1!").strength == 0);
+
   // A long passphrase with accents stays strong.
   const PasswordReport phrase = check(rules, "\xC3\x87" "a fait tr\xC3\xA8s longtemps, mon ami");
   CHECK_FALSE(fails(phrase, PasswordRule::weak));

@@ -73,7 +73,7 @@ struct HashRequest {
   // Set by the front ends for a password a user chose: the password policy's
   // rules then run first. Rehashes and internal hashes leave it unset.
   bool new_password = false;
-  std::vector<std::string> context;  // words such as the username, for the rules
+  std::vector<std::string> context{};  // words such as the username, for the rules
 };
 
 // A pepper finding on a stored hash: the verdict it earns and why.

@@ -105,7 +105,7 @@ class PasswordChecker {
   void check_context(PasswordReport& report, ByteView password, bool utf8,
                      const ContextWords& words) const;
   void check_breach(PasswordReport& report, std::initializer_list<ByteView> forms) const;
-  void check_strength(PasswordReport& report, ByteView password, ByteView unmarked,
+  void check_strength(PasswordReport& report, ByteView password, bool text,
                       const std::vector<std::string>& words) const;
 
   PasswordRules rules_;

@@ -29,12 +29,12 @@ enum class ErrorCode {
   weak,          // below password_policy.min_strength
 };
 
-// The codes of a refused new password, one per rule of the password policy.
+// The codes of a rejected new password, one per rule of the password policy.
 inline constexpr std::array k_password_rules{ErrorCode::invalid_utf8, ErrorCode::too_short,
                                              ErrorCode::too_long,     ErrorCode::context_word,
                                              ErrorCode::breached,     ErrorCode::weak};
 
-// Returns true for the codes of a refused new password.
+// Returns true for the codes of a rejected new password.
 bool is_password_rule(ErrorCode code);
 
 // A failure with a message that is safe to show a user: it never contains a
