@@ -49,6 +49,9 @@ void RequestLog::access(const AccessRecord& record) {
   if (!record.scheme.empty()) {
     line["scheme"] = record.scheme;
   }
+  if (!record.argon2_memory.empty()) {
+    line["argon2_memory"] = record.argon2_memory;
+  }
   logger_->info(boost::json::serialize(line));
 }
 

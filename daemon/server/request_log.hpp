@@ -23,6 +23,9 @@ struct AccessRecord {
   std::int64_t latency_us = 0;
   std::string_view client;
   std::string_view scheme;  // empty for routes without key derivation
+  // "reused", "mapped" or "unkept" when a libsodium Argon2 derivation ran
+  // on a worker with a memory cache, else empty
+  std::string_view argon2_memory;
 };
 
 // Writes JSON lines through spdlog. Thread-safe.

@@ -259,7 +259,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     message->body() = std::move(response.body);
     message->prepare_payload();
 
-    log_access(response.status, response.scheme);
+    log_access(response);
     lowest_layer().expires_after(std::chrono::milliseconds(settings().body_timeout_ms));
     http::async_write(stream_, *message,
                       [self = this->shared_from_this(), message](beast::error_code error,
@@ -280,14 +280,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     do_wait_idle();
   }
 
-  void log_access(unsigned status, std::string_view scheme) {
+  void log_access(const Response& response) {
     const auto elapsed = std::chrono::steady_clock::now() - started_;
     const std::string client = client_.transport == Client::Transport::unix_socket
                                    ? "uid:" + std::to_string(client_.uid)
                                    : "ip:" + client_.address;
-    context_.log.access({request_id_, method_, route_, status,
+    context_.log.access({request_id_, method_, route_, response.status,
                          std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
-                         client, scheme});
+                         client, response.scheme, response.argon2_memory});
   }
 
   // Ends a connection that is still sound. TLS sends close_notify first, so

@@ -265,6 +265,31 @@ class ApiTest(DaemonCase):
             if len(row["hash"]) > 8:
                 self.assertNotIn(row["hash"], error["message"], row["id"])
 
+    def test_access_log_shows_argon2_memory(self):
+        started = next(event for event in self.daemon.log_events()
+                       if event.get("event") == "started")
+        hashes = started["workers"] + 1
+        ids = []
+        for _ in range(hashes):
+            response, _ = self.daemon.unix("POST", "/v1/hash", {"password": PASSWORD})
+            self.assertEqual(response.status, 200)
+            ids.append(response.getheader("X-Request-Id"))
+        response, _ = self.daemon.unix("GET", "/healthz")
+        ids.append(response.getheader("X-Request-Id"))
+        time.sleep(0.1)
+
+        lines = {event.get("request_id"): event for event in self.daemon.log_events()
+                 if event.get("event") == "request"}
+        uses = [lines[request_id].get("argon2_memory") for request_id in ids]
+        if os.environ.get("PWSVC_ARGON2_MEMORY_CACHE_LINKED") != "1":
+            self.assertEqual(uses, [None] * (hashes + 1))
+            return
+        # Each worker maps a region of this size at most once, so one more
+        # hash than there are workers reuses at least one region.
+        self.assertTrue(set(uses[:hashes]) <= {"mapped", "reused"}, uses)
+        self.assertIn("reused", uses[:hashes])
+        self.assertIsNone(uses[hashes])
+
     def test_request_id_on_every_response(self):
         response, data = self.daemon.unix("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
         self.assertEqual(response.getheader("X-Request-Id"), "abc-123")
