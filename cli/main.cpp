@@ -23,7 +23,7 @@ int run(int argc, char** argv) {
   app.add_option("--config", global.config_path,
                  "Config file (default: $PWSVC_CONFIG, else /etc/pwsvc/pwsvc.toml when present)");
   app.add_option("--remote", global.remote,
-                 "Run hash, verify and identify on pwsvcd at ADDRESS: unix:PATH, "
+                 "Run hash, verify, identify and check-password on pwsvcd at ADDRESS: unix:PATH, "
                  "http://HOST:PORT or https://HOST:PORT (default: $PWSVC_REMOTE; when "
                  "neither is set, run locally)")
       ->type_name("ADDRESS");
@@ -54,7 +54,8 @@ int run(int argc, char** argv) {
              " s; a daemon that is unreachable or busy\n"
              "gives exit status 4.\n\n"
              "Exit status: 0 success or match, 1 mismatch, 2 usage error or invalid hash,\n"
-             "3 match needing a rehash (verify --check-rehash), 4 internal failure.\n"
+             "3 match needing a rehash (verify --check-rehash), 4 internal failure or daemon\n"
+             "unreachable, 5 password rejected by the password policy.\n"
              "Run 'pwsvc COMMAND --help' for a command's options and examples.");
 
   try {
