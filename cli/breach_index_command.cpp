@@ -109,7 +109,8 @@ int run_check(const CheckOptions& options) {
     std::cout << "not found\n";
     return k_exit_ok;
   }
-  std::cout << "found, seen " << *count << " times\n";
+  std::cout << "found, seen " << (*count == 1 ? std::string("once") : std::to_string(*count) + " times")
+            << "\n";
   return k_exit_mismatch;
 }
 

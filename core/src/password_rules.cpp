@@ -273,8 +273,8 @@ void PasswordChecker::check_breach(PasswordReport& report,
   report.outcomes.push_back(
       {PasswordRule::breached, !breached,
        breached ? "the password is in a list of breached passwords (seen " +
-                      std::to_string(*count) +
-                      " times), so attackers try it early; choose another"
+                      (*count == 1 ? std::string("once") : std::to_string(*count) + " times") +
+                      "), so attackers try it early; choose another"
                 : "not in the breach list of " + std::to_string(breach_->entry_count()) +
                       " entries"});
 }

@@ -255,6 +255,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!response.allow.empty()) {
       message->set(http::field::allow, response.allow);
     }
+    if (!response.www_authenticate.empty()) {
+      message->set(http::field::www_authenticate, response.www_authenticate);
+    }
     message->keep_alive(keep_alive_);
     message->body() = std::move(response.body);
     message->prepare_payload();

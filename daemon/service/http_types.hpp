@@ -38,6 +38,7 @@ struct Response {
   std::string body;
   std::optional<unsigned> retry_after;  // seconds, for 429 and 503
   std::string allow;                    // for 405
+  std::string www_authenticate;         // for 401
   std::string scheme;                   // for the access log only, never sent
   // How the derivation got its Argon2 memory ("reused", "mapped" or
   // "unkept"), empty when none ran through a cache; for logs only.

@@ -249,6 +249,7 @@ void Service::route(Request& request, const std::shared_ptr<const ServiceState>&
       metrics_.count_rejection("unauthorized");
       Response response = error_response(
           401, "unauthorized", "send a valid API key as 'Authorization: Bearer KEY'", id);
+      response.www_authenticate = "Bearer realm=\"pwsvcd\"";
       return done(std::move(response));
     }
     client_id = name ? "key:" + *name : "ip:" + request.client.address;
@@ -336,10 +337,20 @@ void Service::submit(const Request& request, const ServiceState& state, std::uin
   if (admission == Admission::accepted) {
     return;
   }
+  if (admission == Admission::too_large) {
+    // Retrying cannot help a request that needs more than the whole budget.
+    metrics_.count_rejection("over_budget");
+    return done(error_response(
+        400, "limit_exceeded",
+        "the key derivation needs " + std::to_string(memory / k_kib) +
+            " KiB of memory, more than daemon.memory_budget (" +
+            std::to_string(pool_.memory_budget() / k_kib) +
+            " KiB); lower the memory cost or raise the budget",
+        id));
+  }
 
   std::string_view reason = "overloaded";
   switch (admission) {
-    case Admission::too_large: reason = "over_budget"; break;
     case Admission::over_budget: reason = "memory_budget"; break;
     case Admission::queue_full: reason = "queue_full"; break;
     case Admission::too_late: reason = "queue_timeout"; break;
@@ -374,11 +385,15 @@ void Service::handle_hash(Request& request, const std::shared_ptr<const ServiceS
   auto work = [this, state, shared, algorithm, id]() {
     const auto started = Clock::now();
     auto hashed = state->engine.hash(shared->password.view(), shared->request);
+    shared->password.clear();
+    if (!hashed) {
+      // A rejected password or a failed call ran no full key derivation, so
+      // it stays out of the KDF histogram and the log's scheme field.
+      return core_error_response(hashed.error(), id);
+    }
     metrics_.observe_kdf(algorithm_name(algorithm),
                          std::chrono::duration<double>(Clock::now() - started).count());
-    shared->password.clear();
-    Response response = hashed ? json_response(200, {{"hash", *hashed}})
-                               : core_error_response(hashed.error(), id);
+    Response response = json_response(200, {{"hash", *hashed}});
     response.scheme = algorithm_name(algorithm);
     return response;
   };
@@ -426,11 +441,11 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
   auto verify = [this, state, shared, stored, unknown_user, scheme, id]() {
     const auto started = Clock::now();
     auto result = state->engine.verify(shared->password.view(), stored);
-    metrics_.observe_kdf(scheme, std::chrono::duration<double>(Clock::now() - started).count());
     if (!result) {
       shared->password.clear();
       return core_error_response(result.error(), id);
     }
+    metrics_.observe_kdf(scheme, std::chrono::duration<double>(Clock::now() - started).count());
     if (unknown_user) {
       // The same shape as a real mismatch, so the body does not tell either.
       shared->password.clear();

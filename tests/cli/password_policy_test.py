@@ -3,6 +3,7 @@ through a real pwsvcd, and the daemon's HTTP responses."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -105,7 +106,7 @@ class CliTest(PolicyCase):
         self.assertIn(b"the minimum is 8 (password_policy.min_length)", messages["too_short"])
         self.assertIn(b"the maximum is 100 (password_policy.max_length)", messages["too_long"])
         self.assertIn(b"'acme'", messages["context_word"])
-        self.assertIn(b"breached passwords (seen 1 times)", messages["breached"])
+        self.assertIn(b"breached passwords (seen once)", messages["breached"])
         self.assertIn(b"password_policy.min_strength", messages["weak"])
 
     def test_invalid_utf8_and_no_policy(self):
@@ -231,7 +232,13 @@ class CliTest(PolicyCase):
 
 
 class HttpTest(PolicyCase):
+    def kdf_count(self):
+        metrics = self.daemon.unix("GET", "/metrics")[1].decode()
+        found = re.search(r'^pwsvc_kdf_seconds_count\{scheme="argon2id"\} (\d+)$', metrics, re.M)
+        return int(found.group(1)) if found else 0
+
     def test_rules_are_422_with_code(self):
+        kdf_before = self.kdf_count()
         for code, password in REJECTED.items():
             for path in ("/v1/hash", "/v1/api/encrypt"):
                 status, body = self.post(path, {"password": password, "context": ["alice"]})
@@ -240,6 +247,15 @@ class HttpTest(PolicyCase):
                 self.assertNotIn(password, body["error"]["message"])
         status, body = self.post("/v1/hash", {"password_b64": "//4gdmlvbGV0IHRyYWN0b3I="})
         self.assertEqual((status, body["error"]["code"]), (422, "invalid_utf8"))
+
+        # No key derivation ran, so none is counted or logged with a scheme.
+        self.assertEqual(self.kdf_count(), kdf_before)
+        time.sleep(0.1)
+        rejected = [event for event in self.daemon.log_events()
+                    if event.get("event") == "request" and event.get("status") == 422]
+        self.assertTrue(rejected)
+        for event in rejected:
+            self.assertNotIn("scheme", event)
 
     def test_context_field(self):
         status, body = self.post("/v1/hash", {"password": STRONG, "context": ["Tractor"]})

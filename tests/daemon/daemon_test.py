@@ -333,8 +333,9 @@ class ErrorTest(DaemonCase):
         self.assert_error(response, data, 415, "unsupported_media_type")
 
     def test_401_without_or_with_wrong_key(self):
-        self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": PASSWORD}, key=None),
-                          401, "unauthorized")
+        response, data = self.daemon.tcp("POST", "/v1/hash", {"password": PASSWORD}, key=None)
+        self.assert_error(response, data, 401, "unauthorized")
+        self.assertEqual(response.getheader("WWW-Authenticate"), 'Bearer realm="pwsvcd"')
         self.assert_error(*self.daemon.tcp("POST", "/v1/hash", {"password": PASSWORD}, key="wrong"),
                           401, "unauthorized")
         self.assert_error(*self.daemon.tcp("GET", "/metrics", key=None), 401)
@@ -398,6 +399,19 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(response.status, 403)
         finally:
             daemon.stop()
+
+    def test_request_over_the_whole_budget_is_400(self):
+        daemon = Daemon(BASE_CONFIG, extra_args=("--memory-budget", "1MiB"))
+        try:
+            response, data = daemon.unix("POST", "/v1/hash", {
+                "password": PASSWORD, "algorithm": "argon2id", "params": {"m": 2048}})
+            self.assertEqual(response.status, 400, data)
+            self.assertIsNone(response.getheader("Retry-After"))
+            error = json.loads(data)["error"]
+            self.assertEqual(error["code"], "limit_exceeded")
+            self.assertIn("daemon.memory_budget (1024 KiB)", error["message"])
+        finally:
+            self.assertEqual(daemon.stop(), 0)
 
     def test_memory_budget_under_a_burst(self):
         config = BASE_CONFIG.replace("m = 64", "m = 16384") + "\n[daemon]\nworkers = 2\n"
