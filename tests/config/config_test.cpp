@@ -237,14 +237,18 @@ minimum = 8
 )");
   REQUIRE_FALSE(settings);
   std::vector<std::string> keys;
+  std::string messages;
   for (const auto& issue : settings.error()) {
     keys.push_back(issue.key);
+    messages += issue.message + "\n";
   }
   CHECK(keys == std::vector<std::string>{
                     "password_policy.unicode", "password_policy.max_length",
                     "password_policy.min_strength", "password_policy.context_words",
-                    "password_policy.context_words", "password_policy.breach_index",
-                    "password_policy.minimum"});
+                    "password_policy.context_words", "password_policy.context_words",
+                    "password_policy.breach_index", "password_policy.minimum"});
+  CHECK_THAT(messages, Catch::Contains("(not \"nfc\")"));
+  CHECK_THAT(messages, Catch::Contains("\"ok\" is too short"));
 
   const auto crossed = parse_config("[password_policy]\nmin_length = 100\nmax_length = 64\n");
   REQUIRE_FALSE(crossed);
