@@ -307,6 +307,32 @@ ConfigResult parse_config(std::string_view text) {
   return settings;
 }
 
+namespace {
+
+// Makes a relative file setting relative to `directory`, the config file's,
+// where a reader of the file expects it, instead of to the working directory.
+void resolve_in(const std::filesystem::path& directory, std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) {
+    return;
+  }
+  path = (directory / path).lexically_normal().string();
+}
+
+void resolve_relative_paths(Settings& settings, const std::filesystem::path& config_path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(config_path, error);
+  if (error) {
+    return;
+  }
+  const std::filesystem::path directory = absolute.parent_path();
+  resolve_in(directory, settings.pepper.keyring);
+  resolve_in(directory, settings.policy.password.breach_index);
+  resolve_in(directory, settings.daemon.tls_certificate);
+  resolve_in(directory, settings.daemon.tls_private_key);
+}
+
+}  // namespace
+
 ConfigResult load_config(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
@@ -318,7 +344,11 @@ ConfigResult load_config(const std::filesystem::path& path) {
   if (file.bad()) {
     return tl::unexpected(std::vector<ConfigIssue>{{"", 0, 0, "cannot read the config file"}});
   }
-  return parse_config(text.str());
+  auto settings = parse_config(text.str());
+  if (settings) {
+    resolve_relative_paths(*settings, path);
+  }
+  return settings;
 }
 
 std::string format_issue(const ConfigIssue& issue, std::string_view file) {

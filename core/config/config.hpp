@@ -97,7 +97,9 @@ using ConfigResult = tl::expected<Settings, std::vector<ConfigIssue>>;
 ConfigResult parse_config(std::string_view text);
 
 // Reads and parses the file at `path`. A missing or unreadable file is one
-// issue with line 0.
+// issue with line 0. Relative paths in the file (pepper.keyring,
+// password_policy.breach_index and the daemon's TLS files) are made
+// relative to the file's directory.
 ConfigResult load_config(const std::filesystem::path& path);
 
 // Formats an issue as "FILE:LINE:COLUMN: KEY: MESSAGE".

@@ -24,7 +24,7 @@ Result<std::shared_ptr<const Keyring>> load_keyring(const Settings& settings) {
   if (!settings.pepper.keyring.empty()) {
     auto loaded = Keyring::load(settings.pepper.keyring);
     if (!loaded) {
-      return tl::unexpected(loaded.error());
+      return fail(loaded.error().code, "pepper.keyring: " + loaded.error().message);
     }
     keyring = std::move(*loaded);
   } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");

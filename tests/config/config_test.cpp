@@ -1,5 +1,9 @@
 // Tests of pwsvc.toml parsing: values, unknown keys and error positions.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -103,6 +107,26 @@ TEST_CASE("config: missing file is one issue", "[config]") {
   const auto settings = load_config("/nonexistent/pwsvc.toml");
   REQUIRE_FALSE(settings);
   CHECK(settings.error().size() == 1);
+}
+
+TEST_CASE("config: relative paths follow the config file", "[config]") {
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("pwsvc-config-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory / "etc");
+  const std::filesystem::path file = directory / "etc" / "pwsvc.toml";
+  std::ofstream(file) << "[pepper]\nkeyring = \"keys/ring\"\n"
+                         "[password_policy]\nbreach_index = \"../data/breached.idx\"\n"
+                         "[daemon]\ntls_certificate = \"/abs/cert.pem\"\n"
+                         "tls_private_key = \"tls/key.pem\"\n";
+
+  const auto settings = load_config(file);
+  std::filesystem::remove_all(directory);
+
+  REQUIRE(settings);
+  CHECK(settings->pepper.keyring == (directory / "etc" / "keys" / "ring").string());
+  CHECK(settings->policy.password.breach_index == (directory / "data" / "breached.idx").string());
+  CHECK(settings->daemon.tls_certificate == "/abs/cert.pem");
+  CHECK(settings->daemon.tls_private_key == (directory / "etc" / "tls" / "key.pem").string());
 }
 
 // toml++ 3.3.0 reaches __builtin_unreachable() when it tests these
