@@ -1,5 +1,6 @@
 // pwsvcd: the pwsvc operations over HTTP on Unix sockets and TCP.
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -107,6 +108,15 @@ std::size_t argon2_memory_cache(const DaemonSettings& daemon, std::size_t worker
   return argon2_memory_cache_size(daemon.memory_budget, workers);
 }
 
+// Returns `value` as a JSON integer when it is whole, so that 100 is written
+// as 100 and not as 1E2.
+boost::json::value json_number(double value) {
+  if (std::trunc(value) == value && std::fabs(value) < 1e15) {
+    return static_cast<std::int64_t>(value);
+  }
+  return value;
+}
+
 boost::json::object banner(const Settings& settings, std::size_t workers) {
   boost::json::array listen;
   for (const auto& address : settings.daemon.listen) {
@@ -124,7 +134,31 @@ boost::json::object banner(const Settings& settings, std::size_t workers) {
           {"queue_timeout_ms", daemon.queue_timeout_ms},
           {"api_keys", daemon.api_keys.size()},
           {"tls", !daemon.tls_certificate.empty()},
-          {"rate_limit_per_second", daemon.rate_limit.requests_per_second}};
+          {"rate_limit_per_second", json_number(daemon.rate_limit.requests_per_second)}};
+}
+
+// Returns the restart-only [daemon] keys whose values differ, which a reload
+// cannot apply.
+boost::json::array restart_only_changes(const DaemonSettings& running,
+                                        const DaemonSettings& loaded) {
+  const std::pair<const char*, bool> keys[] = {
+      {"daemon.listen", running.listen != loaded.listen},
+      {"daemon.unix_socket_mode", running.unix_socket_mode != loaded.unix_socket_mode},
+      {"daemon.tls_certificate", running.tls_certificate != loaded.tls_certificate},
+      {"daemon.tls_private_key", running.tls_private_key != loaded.tls_private_key},
+      {"daemon.allow_plaintext", running.allow_plaintext != loaded.allow_plaintext},
+      {"daemon.workers", running.workers != loaded.workers},
+      {"daemon.io_threads", running.io_threads != loaded.io_threads},
+      {"daemon.memory_budget", running.memory_budget != loaded.memory_budget},
+      {"daemon.max_queue", running.max_queue != loaded.max_queue},
+  };
+  boost::json::array changed;
+  for (const auto& [key, differs] : keys) {
+    if (differs) {
+      changed.emplace_back(key);
+    }
+  }
+  return changed;
 }
 
 // Reloads the config on SIGHUP; an invalid config keeps the running one.
@@ -139,10 +173,19 @@ void reload(const Options& options, Service& service, RequestLog& log) {
     log.event("warn", "reload_rejected", {{"error", state.error().message}});
     return;
   }
+  boost::json::array pending =
+      restart_only_changes(service.state()->settings.daemon, (*state)->settings.daemon);
   log.set_level(log_level_name((*state)->settings.logging.level));
   service.reload(std::move(*state));
-  log.event("info", "reloaded",
-            {{"note", "listener changes and new TLS certificate or key files need a restart"}});
+  if (pending.empty()) {
+    log.event("info", "reloaded");
+    return;
+  }
+  // NOTE: a TLS certificate or key file replaced under the same path is not
+  // seen here, and it too needs a restart.
+  log.event("warn", "reloaded",
+            {{"restart_needed", std::move(pending)},
+             {"note", "these settings changed but apply only after a restart"}});
 }
 
 void watch_signals(boost::asio::signal_set& signals, const Options& options, Service& service,
@@ -227,7 +270,7 @@ int serve(const Options& options) {
 
   server.run(daemon.io_threads);
   // Past the drain timeout the server is gone, so waiting jobs would only
-  // delay the exit; the running ones finish, because they cannot be stopped.
+  // delay the exit. Running jobs finish, because they cannot be stopped.
   pool.reject_queued();
   pool.drain();
   log.event("info", "stopped");

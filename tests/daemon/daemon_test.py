@@ -455,6 +455,21 @@ class LifecycleTest(unittest.TestCase):
             self._wait_for_event(daemon, "reload_rejected")
             stored = json.loads(daemon.unix("POST", "/v1/hash", {"password": PASSWORD})[1])["hash"]
             self.assertIn("m=128,", stored)
+
+            # A setting that needs a restart is named in a warning.
+            with open(daemon.config_path, "w", encoding="utf-8") as file:
+                file.write(BASE_CONFIG + "\n[daemon]\nworkers = 1\nmax_queue = 7\n")
+            daemon.process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            reloads = []
+            while len(reloads) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+                reloads = [event for event in daemon.log_events()
+                           if event.get("event") == "reloaded"]
+            self.assertEqual(len(reloads), 2)
+            self.assertNotIn("restart_needed", reloads[0])
+            self.assertEqual(reloads[1]["level"], "warn")
+            self.assertEqual(reloads[1]["restart_needed"], ["daemon.workers", "daemon.max_queue"])
         finally:
             self.assertEqual(daemon.stop(), 0)
 
