@@ -250,7 +250,8 @@ void PasswordChecker::check_context(PasswordReport& report, ByteView password, b
   }
   report.outcomes.push_back(
       {PasswordRule::context_word, true,
-       "no context word (" + std::to_string(words.folded.size()) + " checked)"});
+       "no context word or part of one (" + std::to_string(words.folded.size()) +
+           " checked)"});
 }
 
 void PasswordChecker::check_breach(PasswordReport& report,
