@@ -220,8 +220,10 @@ tl::expected<AdaptedEvent, FunctionError> adapt_event(std::string& event,
 
 namespace {
 
-Reply http_reply(const daemon::Response& response) {
-  json::object headers{{"content-type", response.content_type}};
+Reply http_reply(const daemon::Response& response, std::string_view request_id) {
+  json::object headers{{"content-type", response.content_type},
+                       {"cache-control", "no-store"},
+                       {"x-request-id", request_id}};
   if (response.retry_after) {
     headers["retry-after"] = std::to_string(*response.retry_after);
   }
@@ -251,9 +253,9 @@ FunctionError direct_error(const daemon::Response& response) {
 
 }  // namespace
 
-Reply make_reply(EventKind kind, const daemon::Response& response) {
+Reply make_reply(EventKind kind, const daemon::Response& response, std::string_view request_id) {
   if (kind != EventKind::direct) {
-    return http_reply(response);
+    return http_reply(response, request_id);
   }
   if (response.status != 200) {
     return {direct_error(response), {}};

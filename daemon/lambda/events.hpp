@@ -43,8 +43,9 @@ struct Reply {
 };
 
 // Wraps `response` for the event kind: the proxy integration response for
-// HTTP events, and for direct invocations the JSON body on success or an
-// error named by the response's error code.
-Reply make_reply(EventKind kind, const daemon::Response& response);
+// HTTP events, with pwsvcd's X-Request-Id (here `request_id`) and
+// Cache-Control headers, and for direct invocations the JSON body on success
+// or an error named by the response's error code.
+Reply make_reply(EventKind kind, const daemon::Response& response, std::string_view request_id);
 
 }  // namespace pwsvc::lambda

@@ -226,7 +226,7 @@ void Runtime::handle(Invocation invocation) {
     auto work = kdf_work(adapted->request, *service_.state());
     response = run(std::move(adapted->request), work, deadline);
   }
-  send(invocation, make_reply(adapted->kind, response));
+  send(invocation, make_reply(adapted->kind, response, invocation.request_id));
 
   const auto latency =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started);

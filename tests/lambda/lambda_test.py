@@ -200,6 +200,7 @@ class HttpEventTest(BootstrapCase):
             http_v2("POST", "/v1/hash", {"password": SENTINEL}, base64_body=True))
         self.assertEqual(response["statusCode"], 200)
         self.assertEqual(response["headers"]["content-type"], "application/json")
+        self.assertEqual(response["headers"]["cache-control"], "no-store")
         stored = body["hash"]
 
         response, body = self.proxy_response(
@@ -260,6 +261,7 @@ class HttpEventTest(BootstrapCase):
         result = self.emulator.wait_for(request_id)
         body = json.loads(result.json()["body"])
         self.assertEqual(body["error"]["request_id"], request_id)
+        self.assertEqual(result.json()["headers"]["x-request-id"], request_id)
 
     def test_bad_base64_body(self):
         event = http_v2("POST", "/v1/hash", None, base64_body=True)
