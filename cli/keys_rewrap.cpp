@@ -121,7 +121,7 @@ void rewrap_line(std::string_view line, const Keyring& keyring, const std::strin
     const auto outcome = reseal(sealed, keyring, out);
     if (!outcome) {
       ++counts.failed;
-      std::cerr << "pwsvc: " << name << ":" << counts.lines
+      std::cerr << "pwsvc: error: " << name << ":" << counts.lines
                 << ": left unchanged: " << outcome.error().message << "\n";
       out.append(sealed);
     } else if (*outcome == Reseal::already_active) {
