@@ -52,7 +52,8 @@ void add_config_command(CLI::App& app, const GlobalOptions& /*global*/, int& sta
   CLI::App* check = config->add_subcommand(
       "check", "Check a config file; print each error with its line, column and key");
   check->add_option("file", *path, "The config file")->required();
-  check->footer("Also opens the keyring file and the breach index that the file names.\n"
+  check->footer("When the file has no errors, also opens the keyring file and the breach\n"
+                "index that it names.\n"
                 "Exit status: 0 when the file is valid, 2 otherwise, 4 when a named file\n"
                 "cannot be read for a system reason.\n\n"
                 "Example:\n"
