@@ -69,7 +69,7 @@ ErrorCode rule_code(std::string_view name) {
     }
   }
   // An unknown code from a newer pwsvcd maps to weak, so the exit status
-  // still says that the password was rejected.
+  // still reports a rejected password.
   return ErrorCode::weak;
 }
 

@@ -34,9 +34,9 @@ void read_unicode(Reader& reader, const toml::node& node, PasswordRules& rules) 
       return;
     }
   }
-  const std::string shown = text ? " (not \"" + *text + "\")" : "";
+  const std::string value = text ? " (not \"" + *text + "\")" : "";
   reader.add(node, "password_policy.unicode",
-             "must be \"nfkc\", \"utf8\" or \"bytes\", in lower case" + shown);
+             "must be \"nfkc\", \"utf8\" or \"bytes\", in lower case" + value);
 }
 
 void read_context_words(Reader& reader, const toml::node& node, PasswordRules& rules) {

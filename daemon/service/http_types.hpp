@@ -40,7 +40,7 @@ struct Response {
   std::string allow;                    // for 405
   std::string www_authenticate;         // for 401
   std::string scheme;                   // for the access log only, never sent
-  // How the derivation got its Argon2 memory ("reused", "mapped" or
+  // The source of the derivation's Argon2 memory ("reused", "mapped" or
   // "unkept"), empty when none ran through a cache; for logs only.
   std::string_view argon2_memory;
 };
