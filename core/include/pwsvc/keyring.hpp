@@ -81,7 +81,7 @@ class Keyring {
 // The prefix of every hash sealed in encrypt mode.
 inline constexpr std::string_view k_sealed_hash_prefix = "$pwsvc-sealed$";
 
-// What reseal did with a sealed hash that opened.
+// The outcome of resealing a sealed hash that opened.
 enum class Reseal {
   resealed,        // sealed again under the active key
   already_active,  // under the active key already, appended unchanged

@@ -85,7 +85,7 @@ class PasswordChecker {
   // password in nfkc mode, else the password as sent. A password longer than
   // max_length characters can be in UTF-8 (4 bytes each) is never normalized.
   // NOTE: code points unassigned in utf8proc's Unicode version (15 in
-  // utf8proc 2.8) pass through unchanged; a later version that gives one a
+  // utf8proc 2.8) pass through unchanged. A later version that gives one a
   // compatibility mapping changes the hash of a password that contains it,
   // and only the verify_unnormalized fallback then matches it.
   SecretBytes prepare(ByteView password) const;
