@@ -26,6 +26,15 @@ struct Blocker {
   }
 };
 
+// Gives `pool`'s one worker a job that blocks it, and waits until the worker
+// has taken that job off the queue.
+void occupy_worker(WorkerPool& pool, Blocker& blocker) {
+  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
+  while (pool.running() == 0) {
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("worker pool: an idle pool runs a job longer than its deadline", "[daemon][pool]") {
@@ -88,11 +97,7 @@ TEST_CASE("worker pool: queued jobs reserve the memory budget", "[daemon][pool]"
 TEST_CASE("worker pool: a full queue rejects new jobs", "[daemon][pool]") {
   WorkerPool pool(1, 64 * k_mib, 1);
   Blocker blocker;
-  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
-  // Wait until the worker has taken the first job off the queue.
-  while (pool.running() == 0) {
-    std::this_thread::sleep_for(1ms);
-  }
+  occupy_worker(pool, blocker);
 
   CHECK(pool.submit(k_mib, Clock::now() + 10s, [](bool) {}) == Admission::accepted);
   CHECK(pool.submit(k_mib, Clock::now() + 10s, [](bool) {}) == Admission::queue_full);
@@ -128,10 +133,7 @@ TEST_CASE("worker pool: drain waits for job captures", "[daemon][pool]") {
 TEST_CASE("worker pool: reject_queued answers waiting jobs", "[daemon][pool]") {
   WorkerPool pool(1, 64 * k_mib, 8);
   Blocker blocker;
-  REQUIRE(pool.submit(k_mib, Clock::now() + 10s, blocker.job()) == Admission::accepted);
-  while (pool.running() == 0) {
-    std::this_thread::sleep_for(1ms);
-  }
+  occupy_worker(pool, blocker);
   std::atomic<int> rejected{0};
   std::atomic<int> ran{0};
   const auto waiting = [&](bool started) { ++(started ? ran : rejected); };
