@@ -1,21 +1,10 @@
 // The [password_policy] table: rules for new passwords.
-#include <algorithm>
-
 #include "config_reader.hpp"
+#include "unicode.hpp"
 
 namespace pwsvc::config_internal {
 
 namespace {
-
-// The minimum code points of a context word that the password checker uses,
-// because shorter words occur in too many passwords to reject them.
-constexpr std::size_t k_min_context_word = 3;
-
-std::size_t code_points(std::string_view text) {
-  // Every byte but a UTF-8 continuation byte starts a code point.
-  const auto starts = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), starts));
-}
 
 std::optional<bool> boolean(Reader& reader, const toml::node& node, const std::string& key) {
   const auto flag = node.value<bool>();
@@ -52,7 +41,7 @@ void read_context_words(Reader& reader, const toml::node& node, PasswordRules& r
                  "must hold non-empty strings, such as the service's name");
       continue;
     }
-    if (code_points(*word) < k_min_context_word) {
+    if (count_code_points(as_bytes(*word)) < k_min_context_word) {
       reader.add(item, "password_policy.context_words",
                  "\"" + *word + "\" is too short; a context word needs at least 3 characters");
       continue;

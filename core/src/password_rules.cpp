@@ -11,10 +11,9 @@ namespace pwsvc {
 
 namespace {
 
-// Whole context words count from 3 code points and their parts, split at
-// punctuation, from 4. Shorter parts, such as "com" of an email address,
-// would reject too many good passwords.
-constexpr std::size_t k_min_context_word = 3;
+// Parts of a context word, split at punctuation, count from 4 code points
+// (whole words from k_min_context_word). Shorter parts, such as "com" of an
+// email address, would reject too many good passwords.
 constexpr std::size_t k_min_context_part = 4;
 
 // Normalization's canonical ordering of combining marks takes time

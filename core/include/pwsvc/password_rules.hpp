@@ -24,6 +24,11 @@ enum class UnicodeMode {
 
 std::string_view unicode_mode_name(UnicodeMode mode);
 
+// The minimum code points of a context word. Shorter words occur in too many
+// good passwords to reject them, so the checker skips them and the config
+// rejects them.
+inline constexpr std::size_t k_min_context_word = 3;
+
 // The [password_policy] settings. They apply to new passwords only; a stored
 // hash always verifies whatever rules were in force when it was made.
 struct PasswordRules {
