@@ -39,18 +39,22 @@ class Reader {
 
   std::optional<std::uint64_t> integer(const toml::node& node, const std::string& key,
                                        std::uint64_t min, std::uint64_t max) {
-    const auto value = node.value<std::int64_t>();
-    if (!node.is_integer() || !value) {
+    // Checked before any conversion: toml++ turns a float such as 1e40 into an
+    // integer with an out-of-range cast, which is undefined behaviour.
+    const toml::value<std::int64_t>* number = node.as_integer();
+    if (number == nullptr) {
       add(node, key, "must be an integer");
       return std::nullopt;
     }
-    if (*value < 0 || static_cast<std::uint64_t>(*value) < min ||
-        static_cast<std::uint64_t>(*value) > max) {
-      add(node, key, "value " + std::to_string(*value) + " is out of range; use " +
+
+    const std::int64_t value = number->get();
+    if (value < 0 || static_cast<std::uint64_t>(value) < min ||
+        static_cast<std::uint64_t>(value) > max) {
+      add(node, key, "value " + std::to_string(value) + " is out of range; use " +
                          std::to_string(min) + " to " + std::to_string(max));
       return std::nullopt;
     }
-    return static_cast<std::uint64_t>(*value);
+    return static_cast<std::uint64_t>(value);
   }
 
   static std::string join(std::string_view prefix, std::string_view key) {

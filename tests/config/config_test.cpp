@@ -81,6 +81,18 @@ level = "loud"
   CHECK(issues[3].key == "logging.level");
 }
 
+TEST_CASE("config: a float for an integer setting is an error", "[config]") {
+  // 1e40 does not fit in 64 bits; 17.0 would fit but is still not an integer.
+  for (const char* number : {"1e40", "-1e40", "17.0", "nan", "inf"}) {
+    const auto settings =
+        parse_config(std::string("[policy.scrypt]\nln = ") + number + "\n");
+    REQUIRE_FALSE(settings);
+    REQUIRE(settings.error().size() == 1);
+    CHECK(settings.error()[0].key == "policy.scrypt.ln");
+    CHECK(settings.error()[0].message == "must be an integer");
+  }
+}
+
 TEST_CASE("config: a policy above the limits is rejected", "[config]") {
   const auto settings = parse_config(R"(
 [policy.argon2id]
