@@ -39,7 +39,7 @@ class Reader {
 
   std::optional<std::uint64_t> integer(const toml::node& node, const std::string& key,
                                        std::uint64_t min, std::uint64_t max) {
-    // Checked before any conversion: toml++ turns a float such as 1e40 into an
+    // Only TOML integers pass, because toml++ would turn a float such as 1e40 into an
     // integer with an out-of-range cast, which is undefined behaviour.
     const toml::value<std::int64_t>* number = node.as_integer();
     if (number == nullptr) {
