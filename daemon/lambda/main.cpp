@@ -59,8 +59,8 @@ std::string config_path() {
 }
 
 // Reads the settings from PWSVC_CONFIG_TOML (the TOML text itself) or from the
-// config file; with neither, the defaults apply.
-// NOTE: pepper keys are not read yet; they will come through this same config.
+// config file; with neither, the defaults apply. Pepper keys are loaded later,
+// with the engine, from $PWSVC_KEYRING or the configured key file.
 tl::expected<Settings, std::string> load_settings(std::string& source) {
   const std::string text = environment("PWSVC_CONFIG_TOML");
   const std::string path = config_path();
