@@ -3,9 +3,11 @@
 # runs each for a given time. Exits non-zero when any target finds a crash,
 # a leak, a timeout or an out-of-memory input.
 #
-# usage: tests/fuzz/run.sh [--seconds N] [TARGET...]
+# usage: tests/fuzz/run.sh [--seconds N] [--random-seed S] [TARGET...]
 #   N defaults to 60 seconds per target. TARGET is one of: identify verify
 #   json_body service config audit_row (default: all of them).
+#   --random-seed starts libFuzzer from random seed S (1 or more) and an empty
+#   corpus, so every such run begins with the same inputs.
 #   PWSVC_FUZZ_BUILD_DIR overrides the build directory (default build-fuzz).
 set -eu
 
@@ -13,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${PWSVC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=60
+random_seed=""
 all_targets="identify verify json_body service config audit_row"
 
 while [ $# -gt 0 ]; do
@@ -23,13 +26,23 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     --seconds=*) seconds=${1#--seconds=}; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --random-seed)
+      [ $# -ge 2 ] || { echo "run.sh: --random-seed needs a number" >&2; exit 2; }
+      random_seed=$2
+      shift 2
+      ;;
+    --random-seed=*) random_seed=${1#--random-seed=}; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
     *) break ;;
   esac
 done
 case $seconds in
   ''|*[!0-9]*) echo "run.sh: --seconds must be a whole number, not '$seconds'" >&2; exit 2 ;;
+esac
+# libFuzzer takes -seed=0 to mean a seed drawn at random, so 0 is not accepted.
+case $random_seed in
+  0*|*[!0-9]*) echo "run.sh: --random-seed must be a whole number from 1, not '$random_seed'" >&2; exit 2 ;;
 esac
 targets=${*:-$all_targets}
 for target in $targets; do
@@ -71,6 +84,12 @@ failed=""
 summary=""
 for target in $targets; do
   corpus="$build/fuzz-corpus/$target"
+  seed_option=""
+  if [ -n "$random_seed" ]; then
+    corpus="$build/fuzz-corpus-random-seed-$random_seed/$target"
+    rm -rf "$corpus"
+    seed_option="-seed=$random_seed"
+  fi
   artifacts="$build/fuzz-artifacts/$target/"
   log="$build/fuzz-logs/$target.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
@@ -91,7 +110,7 @@ for target in $targets; do
   # shellcheck disable=SC2086
   LSAN_OPTIONS=$lsan_options "$build/tests/fuzz/${target}_fuzz" "$corpus" "$build/fuzz-seeds/$target" $regressions \
     -dict="$(dictionary "$target")" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -max_len=4096 -artifact_prefix="$artifacts" -print_final_stats=1 \
+    -rss_limit_mb=2048 -max_len=4096 -artifact_prefix="$artifacts" -print_final_stats=1 $seed_option \
     >"$log" 2>&1 || status=$?
 
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
