@@ -72,6 +72,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr std::chrono::seconds k_tls_shutdown_timeout{2};
   // The first read of an idle TLS connection; the header read takes the rest.
   static constexpr std::size_t k_idle_read_bytes = 1024;
+  // Room in the read buffer beyond max_header_bytes for body data in transit.
+  // Beast waits for a whole chunk line, and for all trailer fields, in the
+  // buffer, so its size limit is what bounds them.
+  static constexpr std::size_t k_read_slack_bytes = 64 * 1024;
 
   const DaemonSettings& settings() const { return state_->settings.daemon; }
 
@@ -146,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->header_limit(settings().max_header_bytes);
     parser_->body_limit(settings().max_body_bytes);
+    buffer_.max_size(settings().max_header_bytes + k_read_slack_bytes);
     lowest_layer().expires_after(std::chrono::milliseconds(settings().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code error, std::size_t) {
@@ -168,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == http::error::body_limit) {
       return reply_and_close(413, "payload_too_large", "the body exceeds daemon.max_body_bytes");
     }
-    if (error == http::error::header_limit) {
+    if (error == http::error::header_limit || error == http::error::buffer_overflow) {
       return reply_and_close(431, "header_too_large",
                              "the request headers exceed daemon.max_header_bytes");
     }
@@ -203,8 +208,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == http::error::body_limit) {
       return reply_and_close(413, "payload_too_large", "the body exceeds daemon.max_body_bytes");
     }
-    if (error) {
+    if (error == http::error::buffer_overflow) {
+      return reply_and_close(431, "header_too_large",
+                             "a chunk line or the trailer fields exceed daemon.max_header_bytes");
+    }
+    if (is_connection_lost(error)) {
       return close();
+    }
+    if (error) {
+      return reply_and_close(400, "bad_request", "the request body is not valid HTTP/1.1");
     }
     lowest_layer().expires_never();
 
@@ -235,8 +247,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return std::string(parser_->get()[name]);
   }
 
+  // Sends an error reply to a request that never reaches the Service, so the
+  // request is counted here.
   void reply_and_close(unsigned status, std::string_view code, std::string_view message) {
     keep_alive_ = false;
+    context_.metrics.count_request(route_, status);
     ++context_.active_requests;
     do_write(error_response(status, code, message, request_id_));
   }

@@ -129,6 +129,74 @@ class HostileBodyTest(unittest.TestCase):
         self.assertEqual(self.daemon.unix("GET", "/healthz")[0].status, 200)
 
 
+def current_rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+
+
+class ChunkedBodyTest(unittest.TestCase):
+    """Chunk lines and trailer fields, which Beast's header and body limits do not cover."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+
+    def send_chunked(self, head, pieces):
+        """Sends a chunked POST to /v1/check-password and returns the reply.
+
+        Writing stops when the daemon closes the connection, as it does after
+        an early error reply."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+            raw.settimeout(10)
+            raw.connect(self.daemon.socket_path)
+            raw.sendall(b"POST /v1/check-password HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + head)
+            try:
+                for piece in pieces:
+                    raw.sendall(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            reply = b""
+            try:
+                while chunk := raw.recv(65536):
+                    reply += chunk
+            except ConnectionResetError:
+                pass
+            return reply
+
+    def assert_error_reply(self, reply, status, code):
+        self.assertTrue(reply.startswith(b"HTTP/1.1 %d" % status), reply[:200])
+        self.assertIn(b"X-Request-Id: ", reply)
+        body = json.loads(reply.split(b"\r\n\r\n", 1)[1])
+        self.assertEqual(body["error"]["code"], code)
+
+    def test_long_trailer_fields_get_431(self):
+        before = current_rss_kib(self.daemon.process.pid)
+        field = b"T: " + b"y" * 1000 + b"\r\n"
+        reply = self.send_chunked(b"2\r\n{}\r\n0\r\n", (field * 256 for _ in range(64)))
+        self.assert_error_reply(reply, 431, "header_too_large")
+        # 16 MiB of trailer fields were sent, and the read buffer keeps under 100 KiB.
+        self.assertLess(current_rss_kib(self.daemon.process.pid) - before, 8 * 1024)
+
+    def test_long_chunk_extension_gets_431(self):
+        reply = self.send_chunked(b"2;a=", (b"x" * 65536 for _ in range(64)))
+        self.assert_error_reply(reply, 431, "header_too_large")
+
+    def test_malformed_chunk_gets_400(self):
+        reply = self.send_chunked(b"zz\r\n{}\r\n0\r\n\r\n", ())
+        self.assert_error_reply(reply, 400, "bad_request")
+
+    def test_session_replies_are_counted(self):
+        self.send_chunked(b"zz\r\n{}\r\n0\r\n\r\n", ())
+        metrics = self.daemon.unix("GET", "/metrics")[1].decode()
+        self.assertIn('pwsvc_requests_total{route="/v1/check-password",status="400"} ', metrics)
+
+
 class CrashTest(unittest.TestCase):
     def test_restart_after_kill_is_quick(self):
         daemon = Daemon()
