@@ -153,7 +153,8 @@ void read_rate_limit(Reader& reader, const toml::table& table, RateLimitSettings
       return;
     }
     const auto value = node->value<double>();
-    if (!value || *value < 0 || *value > 1e9) {
+    // Written so that NaN, which fails every comparison, is an error too.
+    if (!value || !(*value >= 0 && *value <= 1e9)) {
       reader.add(*node, "daemon.rate_limit." + std::string(key),
                  "must be a number from 0 (no limit) to 1e9");
       return;

@@ -41,6 +41,16 @@ constexpr std::array k_routes{
 };
 
 constexpr std::uint64_t k_kib = 1024;
+
+// The longest Retry-After sent. A tiny configured rate can make the real
+// wait years long, which would not fit the header's integer.
+constexpr double k_max_retry_after_seconds = 86400;
+
+// Converts a rate limiter's wait in seconds to a Retry-After value.
+unsigned retry_after_seconds(double wait) {
+  return static_cast<unsigned>(std::ceil(std::min(wait, k_max_retry_after_seconds)));
+}
+
 // Memory reserved for any KDF call besides the KDF's own working memory.
 constexpr std::uint64_t k_call_overhead = 64 * k_kib;
 
@@ -276,7 +286,7 @@ void Service::route(Request& request, const std::shared_ptr<const ServiceState>&
   if (const double wait = rate_limiter_.take_request(client_id, daemon.rate_limit); wait > 0) {
     metrics_.count_rejection("rate_limited");
     Response response = error_response(429, "rate_limited", "too many requests; retry later", id);
-    response.retry_after = static_cast<unsigned>(std::ceil(wait));
+    response.retry_after = retry_after_seconds(wait);
     return done(std::move(response));
   }
   if (!is_json(request.content_type)) {
@@ -321,19 +331,22 @@ void Service::submit(const Request& request, const ServiceState& state, std::uin
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(state.settings.daemon.queue_timeout_ms);
   const std::string id = request.request_id;
-  auto job = [this, id, work = std::move(work), done](bool started) {
-    if (!started) {
+  // The response is sent after the worker counts itself free (see Delivery).
+  auto job = [this, id, work = std::move(work), done](bool started) -> WorkerPool::Delivery {
+    Response response;
+    if (started) {
+      take_argon2_memory_use();
+      response = work();
+      response.argon2_memory = argon2_memory_use_name(take_argon2_memory_use());
+    } else {
       metrics_.count_rejection("queue_timeout");
-      return done(error_response(503, "overloaded",
-                                 "the request waited too long for a worker; retry later", id));
+      response = error_response(503, "overloaded",
+                                "the request waited too long for a worker; retry later", id);
     }
-    take_argon2_memory_use();
-    Response response = work();
-    response.argon2_memory = argon2_memory_use_name(take_argon2_memory_use());
-    done(std::move(response));
+    return [done, response = std::move(response)]() mutable { done(std::move(response)); };
   };
 
-  const Admission admission = pool_.submit(memory, deadline, std::move(job));
+  const Admission admission = pool_.submit_delivering(memory, deadline, std::move(job));
   if (admission == Admission::accepted) {
     return;
   }
@@ -349,16 +362,27 @@ void Service::submit(const Request& request, const ServiceState& state, std::uin
         id));
   }
 
-  std::string_view reason = "overloaded";
+  std::string_view reason = "draining";
+  std::string message = "the service is shutting down";
   switch (admission) {
-    case Admission::over_budget: reason = "memory_budget"; break;
-    case Admission::queue_full: reason = "queue_full"; break;
-    case Admission::too_late: reason = "queue_timeout"; break;
-    default: reason = "draining"; break;
+    case Admission::over_budget:
+      reason = "memory_budget";
+      message = "running and queued work fills daemon.memory_budget; retry later";
+      break;
+    case Admission::queue_full:
+      reason = "queue_full";
+      message = "the work queue is full (daemon.max_queue); retry later";
+      break;
+    case Admission::too_late:
+      reason = "queue_timeout";
+      message = "the work queued ahead would not let this request finish within "
+                "daemon.queue_timeout_ms; retry later";
+      break;
+    default:
+      break;
   }
   metrics_.count_rejection(reason);
-  done(error_response(503, "overloaded",
-                      "the service is at its memory budget or queue limit; retry later", id));
+  done(error_response(503, reason == "draining" ? "draining" : "overloaded", message, id));
 }
 
 void Service::handle_hash(Request& request, const std::shared_ptr<const ServiceState>& state,
@@ -412,7 +436,7 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
     metrics_.count_rejection("failed_verifies");
     Response response = error_response(429, "rate_limited",
                                        "too many failed verifications for this subject", request.request_id);
-    response.retry_after = static_cast<unsigned>(std::ceil(wait));
+    response.retry_after = retry_after_seconds(wait);
     return done(std::move(response));
   }
 
@@ -447,7 +471,9 @@ void Service::handle_verify(Request& request, const std::shared_ptr<const Servic
     }
     metrics_.observe_kdf(scheme, std::chrono::duration<double>(Clock::now() - started).count());
     if (unknown_user) {
-      // The same shape as a real mismatch, so the body does not tell either.
+      // The same shape as a real mismatch, and counted as one for the
+      // subject, so neither the body nor a later 429 reveals which users exist.
+      rate_limiter_.record_failure(shared->subject, state->settings.daemon.rate_limit);
       shared->password.clear();
       VerifyResult mismatch;
       mismatch.algorithm = result->algorithm;

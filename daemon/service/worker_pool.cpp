@@ -44,6 +44,14 @@ Clock::duration WorkerPool::average_run() const {
 }
 
 Admission WorkerPool::submit(std::uint64_t memory, Clock::time_point deadline, Job job) {
+  return submit_delivering(memory, deadline, [job = std::move(job)](bool started) -> Delivery {
+    job(started);
+    return nullptr;
+  });
+}
+
+Admission WorkerPool::submit_delivering(std::uint64_t memory, Clock::time_point deadline,
+                                        DeliveringJob job) {
   std::unique_lock lock(mutex_);
   if (stopping_) {
     return Admission::stopping;
@@ -78,11 +86,17 @@ void WorkerPool::finish(std::uint64_t memory, std::optional<Clock::duration> too
   std::lock_guard lock(mutex_);
   reserved_ -= memory;
   --running_;
+  ++delivering_;
   if (took) {
     const double seconds = std::chrono::duration<double>(*took).count();
     average_seconds_ = 0.8 * average_seconds_ + 0.2 * seconds;
   }
-  if (running_ == 0 && queue_.empty()) {
+}
+
+void WorkerPool::delivered() {
+  std::lock_guard lock(mutex_);
+  --delivering_;
+  if (running_ == 0 && delivering_ == 0 && queue_.empty()) {
     idle_.notify_all();
   }
 }
@@ -102,18 +116,24 @@ void WorkerPool::run_worker(std::size_t argon2_memory_cache) {
 
     const auto started = Clock::now();
     const bool in_time = started <= entry.latest_start;
-    entry.job(in_time);
-    // The job's captures may hold the last reference to a session, whose
-    // destructor touches server state. They must be gone before drain() returns.
+    Delivery delivery = entry.job(in_time);
     entry.job = nullptr;
     finish(entry.memory, in_time ? std::optional(Clock::now() - started) : std::nullopt);
+
+    // The captures may hold the last reference to a session, whose destructor
+    // touches server state, so they are gone before drain() can return.
+    if (delivery) {
+      delivery();
+    }
+    delivery = nullptr;
+    delivered();
   }
 }
 
 void WorkerPool::drain() {
   std::unique_lock lock(mutex_);
   stopping_ = true;
-  idle_.wait(lock, [this] { return running_ == 0 && queue_.empty(); });
+  idle_.wait(lock, [this] { return running_ == 0 && delivering_ == 0 && queue_.empty(); });
 }
 
 void WorkerPool::reject_queued() {
@@ -129,7 +149,9 @@ void WorkerPool::reject_queued() {
   idle_.notify_all();
 
   for (Entry& entry : rejected) {
-    entry.job(false);
+    if (Delivery delivery = entry.job(false)) {
+      delivery();
+    }
   }
 }
 

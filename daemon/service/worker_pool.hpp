@@ -40,6 +40,10 @@ class WorkerPool {
   // A job gets true when it runs, false when it waited too long to finish by
   // its deadline.
   using Job = std::function<void(bool started)>;
+  // The last step of a job, such as sending its response. The worker runs it
+  // after releasing the job's memory and worker, so the next request finds both.
+  using Delivery = std::function<void()>;
+  using DeliveringJob = std::function<Delivery(bool started)>;
 
   WorkerPool(std::size_t threads, std::uint64_t memory_budget, std::size_t max_queue,
              std::size_t argon2_memory_cache = 0);
@@ -49,8 +53,12 @@ class WorkerPool {
 
   // Queues `job`, which needs `memory` bytes while it runs, or returns why not.
   Admission submit(std::uint64_t memory, Clock::time_point deadline, Job job);
+  // The same for a job that returns a Delivery.
+  Admission submit_delivering(std::uint64_t memory, Clock::time_point deadline,
+                              DeliveringJob job);
 
-  // Stops taking jobs and waits until every queued and running job is done.
+  // Stops taking jobs and waits until every queued and running job is done
+  // and delivered.
   void drain();
 
   // Stops taking jobs and calls every queued job with false at once, for a
@@ -67,14 +75,17 @@ class WorkerPool {
   struct Entry {
     std::uint64_t memory;
     Clock::time_point latest_start;
-    Job job;
+    DeliveringJob job;
   };
 
   void run_worker(std::size_t argon2_memory_cache);
   Clock::duration estimated_wait() const;
   Clock::duration average_run() const;
-  // Releases a job's memory; `took` is its run time when it ran.
+  // Releases a job's memory and its worker before the job's delivery; `took`
+  // is its run time when it ran.
   void finish(std::uint64_t memory, std::optional<Clock::duration> took);
+  // Records that a finished job's delivery is done.
+  void delivered();
 
   const std::uint64_t memory_budget_;
   const std::size_t max_queue_;
@@ -84,6 +95,7 @@ class WorkerPool {
   std::condition_variable idle_;
   std::deque<Entry> queue_;
   std::size_t running_ = 0;
+  std::size_t delivering_ = 0;
   std::uint64_t reserved_ = 0;
   bool stopping_ = false;
   // Moving average of job run time, for the start-time estimate.

@@ -81,6 +81,13 @@ level = "loud"
   CHECK(issues[3].key == "logging.level");
 }
 
+TEST_CASE("config: NaN rate limit is an error", "[config]") {
+  const auto settings = parse_config("[daemon.rate_limit]\nrequests_per_second = nan\n");
+  REQUIRE_FALSE(settings);
+  REQUIRE(settings.error().size() == 1);
+  CHECK(settings.error()[0].key == "daemon.rate_limit.requests_per_second");
+}
+
 TEST_CASE("config: float for an integer setting", "[config]") {
   // 1e40 does not fit in 64 bits, and 17.0 fits but is still not an integer.
   for (const char* number : {"1e40", "-1e40", "17.0", "nan", "inf"}) {

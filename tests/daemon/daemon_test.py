@@ -392,6 +392,48 @@ class LimitsTest(unittest.TestCase):
         finally:
             daemon.stop()
 
+    def test_back_to_back_requests_find_the_worker_free(self):
+        # One worker and a queue deadline shorter than two derivations: a job
+        # that had to wait would be rejected, and a worker still counted busy
+        # after sending its response would make the next request wait.
+        config = BASE_CONFIG.replace("m = 64\nt = 1", "m = 65536\nt = 2") + \
+            "\n[daemon]\nworkers = 1\nqueue_timeout_ms = 100\n"
+        daemon = Daemon(config)
+        try:
+            connection = UnixConnection(daemon.socket_path)
+            statuses = []
+            for _ in range(12):
+                connection.request("POST", "/v1/hash", body=json.dumps({"password": PASSWORD}),
+                                   headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+            connection.close()
+            self.assertEqual(statuses, [200] * 12)
+        finally:
+            daemon.stop()
+
+    def test_unknown_user_counts_as_a_failed_verify(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon.rate_limit]\nfailed_verifies_per_minute = 2\n")
+        try:
+            statuses = [daemon.unix("POST", "/v1/verify", {"password": PASSWORD, "hash": None,
+                                                           "subject": "nobody"})[0].status
+                        for _ in range(4)]
+            self.assertEqual(statuses[:2], [200, 200])
+            self.assertEqual(statuses[3], 429)
+        finally:
+            daemon.stop()
+
+    def test_retry_after_is_capped_at_a_day(self):
+        daemon = Daemon(BASE_CONFIG + "\n[daemon.rate_limit]\nfailed_verifies_per_minute = 1e-9\n")
+        try:
+            body = {"password": PASSWORD, "hash": None, "subject": "slow"}
+            responses = [daemon.unix("POST", "/v1/verify", body)[0] for _ in range(3)]
+            self.assertEqual(responses[-1].status, 429)
+            self.assertEqual(responses[-1].getheader("Retry-After"), "86400")
+        finally:
+            daemon.stop()
+
     def test_unix_peer_not_in_allow_list_is_403(self):
         daemon = Daemon(BASE_CONFIG + "\n[daemon]\nallowed_uids = [4242]\n")
         try:

@@ -151,3 +151,37 @@ TEST_CASE("worker pool: reject_queued answers waiting jobs", "[daemon][pool]") {
   CHECK(ran.load() == 0);
   CHECK(pool.reserved_memory() == 0);
 }
+
+TEST_CASE("worker pool: delivery runs on a free worker", "[daemon][pool]") {
+  // The whole budget is one job's memory, as for a client that sends its next
+  // request as soon as it has the response to the last one.
+  WorkerPool pool(1, k_mib, 8);
+  std::promise<Admission> next;
+
+  const auto first = [&](bool) -> WorkerPool::Delivery {
+    return [&] {
+      next.set_value(pool.submit(k_mib, Clock::now() + 1ms, [](bool) {}));
+    };
+  };
+  REQUIRE(pool.submit_delivering(k_mib, Clock::now() + 10s, first) == Admission::accepted);
+
+  CHECK(next.get_future().get() == Admission::accepted);
+  pool.drain();
+  CHECK(pool.reserved_memory() == 0);
+}
+
+TEST_CASE("worker pool: drain waits for deliveries", "[daemon][pool]") {
+  WorkerPool pool(1, 64 * k_mib, 8);
+  std::atomic<bool> delivered{false};
+
+  const auto slow = [&](bool) -> WorkerPool::Delivery {
+    return [&] {
+      std::this_thread::sleep_for(100ms);
+      delivered.store(true);
+    };
+  };
+  REQUIRE(pool.submit_delivering(k_mib, Clock::now() + 10s, slow) == Admission::accepted);
+  pool.drain();
+
+  CHECK(delivered.load());
+}
