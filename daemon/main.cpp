@@ -5,6 +5,8 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
@@ -57,6 +59,12 @@ tl::expected<Settings, std::string> load(const Options& options) {
   }
 
   if (!options.listen.empty()) {
+    for (const auto& address : options.listen) {
+      if (!valid_listen_address(address)) {
+        return tl::unexpected("invalid --listen '" + address + "'; use " +
+                              std::string(k_listen_address_forms));
+      }
+    }
     settings.daemon.listen = options.listen;
   }
   if (!options.memory_budget.empty()) {
@@ -161,6 +169,14 @@ boost::json::array restart_only_changes(const DaemonSettings& running,
   return changed;
 }
 
+// Adds the default socket to `daemon.listen` when neither the config, the
+// command line nor systemd socket activation names a listener.
+void apply_default_listen(DaemonSettings& daemon, bool activated) {
+  if (daemon.listen.empty() && !activated) {
+    daemon.listen.push_back(std::string(k_default_socket));
+  }
+}
+
 // Reloads the config on SIGHUP; an invalid config keeps the running one.
 void reload(const Options& options, Service& service, RequestLog& log) {
   auto settings = load(options);
@@ -168,6 +184,8 @@ void reload(const Options& options, Service& service, RequestLog& log) {
     log.event("warn", "reload_rejected", {{"error", settings.error()}});
     return;
   }
+  // A running daemon without listeners of its own was socket-activated.
+  apply_default_listen(settings->daemon, service.state()->settings.daemon.listen.empty());
   auto state = make_service_state(std::move(*settings));
   if (!state) {
     log.event("warn", "reload_rejected", {{"error", state.error().message}});
@@ -207,6 +225,33 @@ void watch_signals(boost::asio::signal_set& signals, const Options& options, Ser
   });
 }
 
+// Raises the soft limit on open files to the hard limit, since each connection
+// uses a descriptor, and warns when daemon.max_connections still may not fit.
+void raise_descriptor_limit(const DaemonSettings& daemon, RequestLog& log) {
+  // Descriptors besides connections: listeners, logs, files, libraries.
+  constexpr rlim_t k_reserved_descriptors = 64;
+
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      limit = raised;
+    }
+  }
+
+  const rlim_t needed = rlim_t{daemon.max_connections} + k_reserved_descriptors;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    log.event("warn", "descriptor_limit_low",
+              {{"open_files_limit", static_cast<std::uint64_t>(limit.rlim_cur)},
+               {"max_connections", daemon.max_connections},
+               {"note", "lower daemon.max_connections or raise LimitNOFILE"}});
+  }
+}
+
 std::vector<int> systemd_sockets() {
   std::vector<int> descriptors;
   const int count = ::sd_listen_fds(1);
@@ -223,9 +268,7 @@ int serve(const Options& options) {
     return 2;
   }
   const std::vector<int> activated = systemd_sockets();
-  if (settings->daemon.listen.empty() && activated.empty()) {
-    settings->daemon.listen.push_back(std::string(k_default_socket));
-  }
+  apply_default_listen(settings->daemon, !activated.empty());
   if (auto checked = check_listeners(*settings); !checked) {
     std::cerr << "pwsvcd: error: " << checked.error() << "\n";
     return 2;
@@ -237,6 +280,7 @@ int serve(const Options& options) {
   }
 
   RequestLog log(log_level_name(settings->logging.level));
+  raise_descriptor_limit(settings->daemon, log);
   const std::size_t workers = settings->daemon.workers != 0
                                   ? settings->daemon.workers
                                   : std::max(1u, std::thread::hardware_concurrency());

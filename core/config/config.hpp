@@ -81,6 +81,15 @@ struct Settings {
 // bytes. Returns nothing for any other text or on overflow.
 std::optional<std::uint64_t> parse_size(std::string_view text);
 
+// Reports whether `address` is a valid daemon.listen entry: "unix:" and an
+// absolute path, or an IPv4 address or a bracketed IPv6 address, a colon and
+// a port of 0 to 65535.
+bool valid_listen_address(std::string_view address);
+
+// What valid_listen_address() accepts, for error messages.
+inline constexpr std::string_view k_listen_address_forms =
+    "\"unix:/absolute/path\", \"IPV4:PORT\" or \"[IPV6]:PORT\" with a port of 0 to 65535";
+
 // One problem in a config file: the dotted key (empty for a syntax error),
 // its 1-based line and column, and what to change.
 struct ConfigIssue {

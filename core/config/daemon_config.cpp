@@ -1,4 +1,6 @@
 // The [daemon] table of pwsvc.toml: listeners, access control and limits.
+#include <arpa/inet.h>
+
 #include <charconv>
 
 #include "config_reader.hpp"
@@ -30,6 +32,30 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return number << shift;
 }
 
+bool valid_listen_address(std::string_view address) {
+  if (address.starts_with("unix:")) {
+    return address.size() > 5 && address[5] == '/';
+  }
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return false;
+  }
+
+  const std::string_view port = address.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (error != std::errc() || end != port.data() + port.size() || port.empty() || value > 65535) {
+    return false;
+  }
+
+  std::string_view host = address.substr(0, colon);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  const std::string literal(bracketed ? host.substr(1, host.size() - 2) : host);
+  unsigned char bytes[sizeof(in6_addr)];
+  return bracketed ? ::inet_pton(AF_INET6, literal.c_str(), bytes) == 1
+                   : ::inet_pton(AF_INET, literal.c_str(), bytes) == 1;
+}
+
 namespace config_internal {
 
 namespace {
@@ -55,31 +81,17 @@ constexpr std::array k_count_fields{
     CountField{"max_connections", &DaemonSettings::max_connections, 1, 1000000},
 };
 
-bool valid_listen(std::string_view address) {
-  if (address.starts_with("unix:")) {
-    return address.size() > 5 && address[5] == '/';
-  }
-  const std::size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return false;
-  }
-  const std::string_view port = address.substr(colon + 1);
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-  return error == std::errc() && end == port.data() + port.size() && value <= 65535;
-}
-
 void read_listen(Reader& reader, const toml::node& node, DaemonSettings& daemon) {
   const toml::array* array = node.as_array();
   if (array == nullptr) {
-    reader.add(node, "daemon.listen", "must be an array of \"unix:PATH\" or \"HOST:PORT\" strings");
+    reader.add(node, "daemon.listen",
+               "must be an array of " + std::string(k_listen_address_forms) + " strings");
     return;
   }
   for (const auto& item : *array) {
     const auto text = item.value<std::string>();
-    if (!text || !valid_listen(*text)) {
-      reader.add(item, "daemon.listen",
-                 "must be \"unix:/absolute/path\" or \"HOST:PORT\" with a port of 0 to 65535");
+    if (!text || !valid_listen_address(*text)) {
+      reader.add(item, "daemon.listen", "must be " + std::string(k_listen_address_forms));
       continue;
     }
     daemon.listen.push_back(*text);

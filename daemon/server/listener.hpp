@@ -23,6 +23,7 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
            std::shared_ptr<asio::ssl::context> tls = nullptr)
       : io_(io),
         strand_(asio::make_strand(io)),
+        retry_timer_(strand_),
         acceptor_(std::move(acceptor)),
         context_(context),
         tls_(std::move(tls)) {}
@@ -35,6 +36,7 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
     asio::post(strand_, [self = this->shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
     });
   }
 
@@ -52,10 +54,30 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
       return;
     }
-    if (!error) {
-      start_session(std::move(socket));
+    if (error) {
+      return retry_accept(error);
     }
+    failing_ = false;
+    start_session(std::move(socket));
     do_accept();
+  }
+
+  // Waits before the next accept, because an error such as EMFILE (out of
+  // file descriptors) repeats at once while every connection stays open.
+  void retry_accept(const beast::error_code& error) {
+    if (!failing_) {
+      failing_ = true;
+      context_.log.event("warn", "accept_failed",
+                         {{"error", error.message()},
+                          {"retry_after_ms", k_accept_retry.count()}});
+    }
+    context_.metrics.count_rejection("accept_failed");
+    retry_timer_.expires_after(k_accept_retry);
+    retry_timer_.async_wait([self = this->shared_from_this()](beast::error_code wait_error) {
+      if (!wait_error && self->acceptor_.is_open()) {
+        self->do_accept();
+      }
+    });
   }
 
   void start_session(typename Protocol::socket socket) {
@@ -81,11 +103,15 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
         ->run();
   }
 
+  static constexpr std::chrono::milliseconds k_accept_retry{100};
+
   asio::io_context& io_;
   asio::strand<asio::io_context::executor_type> strand_;
+  asio::steady_timer retry_timer_;
   typename Protocol::acceptor acceptor_;
   ServerContext& context_;
   std::shared_ptr<asio::ssl::context> tls_;
+  bool failing_ = false;  // the last accept failed; logged once until one succeeds
 };
 
 }  // namespace pwsvc::daemon

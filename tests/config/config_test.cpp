@@ -81,6 +81,22 @@ level = "loud"
   CHECK(issues[3].key == "logging.level");
 }
 
+TEST_CASE("config: listen address forms", "[config]") {
+  for (const char* address : {"unix:/run/pwsvcd.sock", "127.0.0.1:0", "0.0.0.0:8080",
+                              "[::1]:443", "[::]:65535"}) {
+    CHECK(valid_listen_address(address));
+  }
+  for (const char* address : {"unix:relative.sock", "unix:", "localhost:80", "::1:80",
+                              "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:-1", ":80",
+                              "[127.0.0.1]:80", "300.1.1.1:80"}) {
+    CHECK_FALSE(valid_listen_address(address));
+  }
+
+  const auto settings = parse_config("[daemon]\nlisten = [\"localhost:80\"]\n");
+  REQUIRE_FALSE(settings);
+  CHECK(settings.error()[0].key == "daemon.listen");
+}
+
 TEST_CASE("config: NaN rate limit is an error", "[config]") {
   const auto settings = parse_config("[daemon.rate_limit]\nrequests_per_second = nan\n");
   REQUIRE_FALSE(settings);

@@ -197,6 +197,41 @@ class ChunkedBodyTest(unittest.TestCase):
         self.assertIn('pwsvc_requests_total{route="/v1/check-password",status="400"} ', metrics)
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DescriptorLimitTest(unittest.TestCase):
+    def test_out_of_descriptors_does_not_spin(self):
+        daemon = Daemon(fd_limit=64)
+        clients = []
+        try:
+            for _ in range(80):
+                client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                client.connect(daemon.socket_path)
+                clients.append(client)
+            time.sleep(0.2)
+            before = cpu_seconds(daemon.process.pid)
+            time.sleep(1)
+            # A loop that retried accept() at once used more than a core here.
+            self.assertLess(cpu_seconds(daemon.process.pid) - before, 0.3)
+            failures = [event for event in daemon.log_events() if event.get("event") == "accept_failed"]
+            self.assertEqual(len(failures), 1, failures)
+        finally:
+            for client in clients:
+                client.close()
+        try:
+            # Connections that waited in the backlog are closed by their
+            # clients now, and the daemon serves again.
+            deadline = time.monotonic() + 5
+            while daemon.unix("GET", "/healthz")[0].status != 200:
+                self.assertLess(time.monotonic(), deadline)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+
 class CrashTest(unittest.TestCase):
     def test_restart_after_kill_is_quick(self):
         daemon = Daemon()

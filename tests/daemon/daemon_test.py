@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -60,7 +61,7 @@ class UnixConnection(http.client.HTTPConnection):
 class Daemon:
     """Runs pwsvcd with `config` on a fresh Unix socket and a TCP port 0."""
 
-    def __init__(self, config=BASE_CONFIG, extra_args=()):
+    def __init__(self, config=BASE_CONFIG, extra_args=(), fd_limit=None):
         self.dir = tempfile.mkdtemp(prefix="pwsvcd-test-")
         # Removed when the test process exits, after any test has read its logs.
         atexit.register(shutil.rmtree, self.dir, True)
@@ -73,7 +74,9 @@ class Daemon:
         self.process = subprocess.Popen(
             [PWSVCD, "--config", self.config_path, "--listen", f"unix:{self.socket_path}",
              "--listen", "127.0.0.1:0", *extra_args],
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
+            stdout=subprocess.DEVNULL, stderr=self.stderr,
+            preexec_fn=None if fd_limit is None else lambda: resource.setrlimit(
+                resource.RLIMIT_NOFILE, (fd_limit, fd_limit)))
         self.port = self._wait_for_port()
 
     def _wait_for_port(self):
@@ -647,6 +650,16 @@ def run_until_exit(config, *listen):
         return result.returncode, result.stderr.decode("utf-8", "replace")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+class ListenOptionTest(unittest.TestCase):
+    def test_invalid_listen_addresses_exit_2(self):
+        for address in ("127.0.0.1:70000", "127.0.0.1:abc", "127.0.0.1:", "localhost:80",
+                        "unix:relative.sock", "127.0.0.1:99999999999999999999"):
+            with self.subTest(address=address):
+                status, stderr = run_until_exit(BASE_CONFIG, address)
+                self.assertEqual(status, 2, stderr)
+                self.assertIn(f"invalid --listen '{address}'", stderr)
 
 
 class TlsTest(unittest.TestCase):
