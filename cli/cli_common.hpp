@@ -1,6 +1,7 @@
 // Shared pieces of the pwsvc subcommands: exit codes, settings, error output.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,5 +51,12 @@ int print_error(const Error& error);
 
 // Writes all of `text` with write(2), so no stdio buffer keeps a secret.
 bool write_all(int fd, std::string_view text);
+
+// Flushes the file at `path` to disk. Returns false when that fails.
+bool sync_file(const std::filesystem::path& path);
+
+// Flushes the directory that contains `path`, so that a rename into it
+// survives a power loss. Failures are ignored: some file systems refuse it.
+void sync_parent_directory(const std::filesystem::path& path);
 
 }  // namespace pwsvc::cli

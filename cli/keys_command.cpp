@@ -160,7 +160,25 @@ Result<void> replace_file(const std::filesystem::path& path, ByteView bytes) {
     return fail(ErrorCode::internal, "cannot replace " + path.string() + ": " +
                                          std::strerror(errno));
   }
+  sync_parent_directory(path);
   return {};
+}
+
+// Returns the file that a change to the keyring at `path` must replace. For a
+// symbolic link that is its final target, because a rename over the link
+// itself would leave the target unchanged.
+std::filesystem::path file_to_replace(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_symlink(path, error)) {
+    return path;
+  }
+  const std::filesystem::path target = std::filesystem::weakly_canonical(path, error);
+  return error ? std::filesystem::path(path) : target;
+}
+
+// Returns the name of the changed file for messages, with the link used.
+std::string shown_path(const std::string& path, const std::filesystem::path& file) {
+  return file == path ? path : file.string() + ", which " + path + " points to";
 }
 
 int run_generate(const KeysOptions& options) {
@@ -172,14 +190,15 @@ int run_generate(const KeysOptions& options) {
 
   // Another generate or activate must not replace the file between the
   // read below and the rename, or one of the two changes would be lost.
-  auto lock = KeyringLock::acquire(options.out);
+  const std::filesystem::path file = file_to_replace(options.out);
+  auto lock = KeyringLock::acquire(file);
   if (!lock) {
     return print_error(lock.error());
   }
   SecretBytes text;
   std::error_code ignored;
-  if (std::filesystem::exists(options.out, ignored)) {
-    auto keyring = Keyring::load(options.out);
+  if (std::filesystem::exists(file, ignored)) {
+    auto keyring = Keyring::load(file.string());
     if (!keyring) {
       return print_error(keyring.error());
     }
@@ -193,10 +212,11 @@ int run_generate(const KeysOptions& options) {
     text = new_keyring_text(info, key.view());
   }
 
-  if (auto written = replace_file(options.out, text.view()); !written) {
+  if (auto written = replace_file(file, text.view()); !written) {
     return print_error(written.error());
   }
-  std::cerr << "pwsvc: added key '" << options.id << "' to " << options.out << "\n";
+  std::cerr << "pwsvc: added key '" << options.id << "' to " << shown_path(options.out, file)
+            << "\n";
   return k_exit_ok;
 }
 
@@ -226,11 +246,12 @@ int run_activate(const KeysOptions& options, const GlobalOptions& global) {
     return k_exit_usage;
   }
   // The keyring is read under the lock, as in run_generate.
-  auto lock = KeyringLock::acquire(*path);
+  const std::filesystem::path file = file_to_replace(*path);
+  auto lock = KeyringLock::acquire(file);
   if (!lock) {
     return print_error(lock.error());
   }
-  auto keyring = Keyring::load(*path);
+  auto keyring = Keyring::load(file.string());
   if (!keyring) {
     return print_error(keyring.error());
   }
@@ -241,10 +262,10 @@ int run_activate(const KeysOptions& options, const GlobalOptions& global) {
   }
 
   const SecretBytes text = (*keyring)->text_with(nullptr, {}, options.id);
-  if (auto written = replace_file(*path, text.view()); !written) {
+  if (auto written = replace_file(file, text.view()); !written) {
     return print_error(written.error());
   }
-  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << *path
+  std::cerr << "pwsvc: key '" << options.id << "' is now active in " << shown_path(*path, file)
             << "; reload pwsvcd (SIGHUP) to use it\n";
   return k_exit_ok;
 }

@@ -291,12 +291,15 @@ bool rewrap_file(const std::string& path, const Keyring& keyring, RewrapCounts& 
 
   const bool streamed = rewrap_stream(in, out, keyring, path, counts);
   gzclose(in);
-  const bool closed = gzclose(out) == Z_OK;
+  // Synced before the rename, or a crash soon after could leave the dump's
+  // only name on a file whose data never reached the disk.
+  const bool closed = gzclose(out) == Z_OK && sync_file(temporary);
   if (!streamed || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
     std::filesystem::remove(temporary);
     std::cerr << "pwsvc: error: " << path << " was left unchanged\n";
     return false;
   }
+  sync_parent_directory(original);
   return true;
 }
 

@@ -111,6 +111,26 @@ class KeyManagementTest(PepperTestCase):
             self.assertIn(b"chmod 600", result.stderr)
 
 
+    def test_keyring_link_changes_its_target(self):
+        os.mkdir(self.ring.path("real"))
+        target = self.ring.path("real/keyring")
+        self.ring.keys("generate", "--id", "k1", "--out", target)
+        os.symlink("real/keyring", self.ring.keyring)
+
+        generated = self.ring.keys("generate", "--id", "k2", "--out", self.ring.keyring, "--activate")
+        self.assertEqual(generated.returncode, 0, generated.stderr)
+        self.assertTrue(os.path.islink(self.ring.keyring))
+        listed = json.loads(self.ring.keys("list", "--keyring", target, "--json").stdout)
+        self.assertEqual([(k["id"], k["active"]) for k in listed], [("k1", False), ("k2", True)])
+
+        activated = self.ring.keys("activate", "k1", "--keyring", self.ring.keyring)
+        self.assertEqual(activated.returncode, 0, activated.stderr)
+        self.assertIn(b"which " + self.ring.keyring.encode() + b" points to", activated.stderr)
+        self.assertTrue(os.path.islink(self.ring.keyring))
+        listed = json.loads(self.ring.keys("list", "--keyring", target, "--json").stdout)
+        self.assertEqual([k["id"] for k in listed if k["active"]], ["k1"])
+
+
 class CreationTimeTest(PepperTestCase):
     def test_unreal_creation_times_are_rejected(self):
         ring = self.make_ring()
