@@ -172,8 +172,17 @@ void read_logging(Reader& reader, const toml::table& table, LoggingSettings& log
 
 // Checks that the policy's own algorithm and parameters can make hashes
 // under the configured limits, so a bad policy fails at load, not per call.
+// Its algorithm must not be deprecated, or every new hash would need a rehash.
 void check_policy(Reader& reader, const toml::table& root, const Settings& settings) {
   const Policy& policy = settings.policy;
+  if (policy.deprecated.contains(policy.algorithm)) {
+    const toml::node* node = root.at_path("policy.deprecated").node();
+    reader.add(node != nullptr ? node->source() : toml::source_region{}, "policy.deprecated",
+               "names " + std::string(algorithm_name(policy.algorithm)) +
+                   ", the policy's own algorithm; choose another policy.algorithm or "
+                   "remove it from the list");
+  }
+
   const auto resolved = resolve_params(policy.algorithm, {}, policy, settings.limits);
   if (resolved) {
     return;

@@ -141,6 +141,16 @@ class Runtime {
   KdfEstimate estimate_;
 };
 
+// Returns the error response for a key derivation that did not finish in the
+// time the invocation had left.
+daemon::Response overrun_response(std::string_view id, std::int64_t waited_ms) {
+  return daemon::error_response(
+      503, "deadline_exceeded",
+      "the key derivation did not finish in the " + std::to_string(waited_ms) +
+          " ms the invocation had left for it; raise the function timeout or lower the hash cost",
+      id);
+}
+
 daemon::Response deadline_response(std::string_view id, double needed_ms, std::int64_t left_ms) {
   return daemon::error_response(
       503, "deadline_exceeded",
@@ -183,8 +193,8 @@ daemon::Response Runtime::run(daemon::Request request, std::optional<KdfWork> wo
       // request like this one is rejected up front instead of overrunning.
       estimate_.observe(*work, std::chrono::duration<double>(now - started).count());
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
-    return deadline_response(id, work ? estimate_.seconds(*work) * 1000 : 0, left.count());
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - started);
+    return overrun_response(id, waited.count());
   }
   daemon::Response response = future.get();
   if (work && response.status == 200) {

@@ -19,7 +19,8 @@ constexpr std::string_view k_api_prefix = "/2018-06-01/runtime";
 // The largest event Lambda passes to a synchronous invocation is 6 MB.
 constexpr std::uint64_t k_max_event_bytes = 6 * 1024 * 1024 + 4096;
 
-std::string header(const http::response<http::string_body>& response, std::string_view name) {
+template <typename Fields>
+std::string header(const Fields& response, std::string_view name) {
   const auto found = response.find(boost::beast::string_view(name.data(), name.size()));
   return found == response.end() ? std::string() : std::string(found->value());
 }
@@ -103,25 +104,44 @@ tl::expected<RuntimeClient::Reply, std::string> RuntimeClient::exchange_once(
   if (!error) {
     http::read(socket_, buffer, parser, error);
   }
+  // The rest of an oversized body is never read, so the connection is closed,
+  // but its headers name the invocation, which still gets an error reply.
+  if (error == http::error::body_limit && parser.is_header_done()) {
+    close();
+    Reply reply = reply_of(parser.get());
+    reply.body_too_large = true;
+    return reply;
+  }
   if (error) {
-    connected_ = false;
-    socket_.close(error);
-    return tl::unexpected(std::string(method) + " " + target + " failed: " + error.message());
+    const std::string reason = error.message();
+    close();
+    return tl::unexpected(std::string(method) + " " + target + " failed: " + reason);
   }
 
   auto response = parser.release();
   if (!response.keep_alive()) {
-    connected_ = false;
-    socket_.close(error);
+    close();
   }
+  Reply reply = reply_of(response);
+  reply.body = std::move(response.body());
+  return reply;
+}
+
+template <typename Message>
+RuntimeClient::Reply RuntimeClient::reply_of(const Message& response) {
   Reply reply;
   reply.status = response.result_int();
   reply.invocation.request_id = header(response, "Lambda-Runtime-Aws-Request-Id");
   reply.invocation.deadline_ms = parse_deadline(header(response, "Lambda-Runtime-Deadline-Ms"));
   reply.invocation.function_arn = header(response, "Lambda-Runtime-Invoked-Function-Arn");
   reply.invocation.trace_id = header(response, "Lambda-Runtime-Trace-Id");
-  reply.body = std::move(response.body());
   return reply;
+}
+
+void RuntimeClient::close() {
+  connected_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
 }
 
 // Retries once on a fresh connection, because a kept-alive connection that
@@ -139,18 +159,29 @@ tl::expected<RuntimeClient::Reply, std::string> RuntimeClient::exchange(
 
 tl::expected<Invocation, std::string> RuntimeClient::next() {
   const std::string target = std::string(k_api_prefix) + "/invocation/next";
-  auto reply = exchange("GET", target, {}, {});
-  if (!reply) {
-    return tl::unexpected(reply.error());
+  while (true) {
+    auto reply = exchange("GET", target, {}, {});
+    if (!reply) {
+      return tl::unexpected(reply.error());
+    }
+    if (reply->status != 200) {
+      return tl::unexpected("GET " + target + " returned HTTP " + std::to_string(reply->status));
+    }
+    if (reply->invocation.request_id.empty()) {
+      return tl::unexpected("GET " + target + " returned no Lambda-Runtime-Aws-Request-Id header");
+    }
+    if (!reply->body_too_large) {
+      reply->invocation.event = std::move(reply->body);
+      return std::move(reply->invocation);
+    }
+
+    const FunctionError too_large{
+        "invalid_event", "the event is larger than " + std::to_string(k_max_event_bytes) +
+                             " bytes, which the bootstrap does not read; send a smaller event"};
+    if (auto sent = send_error(reply->invocation.request_id, too_large); !sent) {
+      return tl::unexpected(sent.error());
+    }
   }
-  if (reply->status != 200) {
-    return tl::unexpected("GET " + target + " returned HTTP " + std::to_string(reply->status));
-  }
-  if (reply->invocation.request_id.empty()) {
-    return tl::unexpected("GET " + target + " returned no Lambda-Runtime-Aws-Request-Id header");
-  }
-  reply->invocation.event = std::move(reply->body);
-  return std::move(reply->invocation);
 }
 
 tl::expected<void, std::string> RuntimeClient::post(const std::string& target,

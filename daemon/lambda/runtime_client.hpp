@@ -35,7 +35,8 @@ class RuntimeClient {
   explicit RuntimeClient(std::string endpoint);
 
   // Blocks until the next invocation arrives. There is no timeout, because
-  // Lambda freezes the environment while this request waits.
+  // Lambda freezes the environment while this request waits. An event over
+  // the size limit gets an invalid_event error here, and is skipped.
   tl::expected<Invocation, std::string> next();
 
   // Sends `body` (JSON) as the result of invocation `request_id`.
@@ -54,7 +55,12 @@ class RuntimeClient {
     unsigned status = 0;
     std::string body;
     Invocation invocation;
+    bool body_too_large = false;  // the body was over the limit and not read
   };
+
+  template <typename Message>
+  static Reply reply_of(const Message& response);
+  void close();
 
   tl::expected<Reply, std::string> exchange(std::string_view method, const std::string& target,
                                             std::string_view body, std::string_view error_type);

@@ -97,6 +97,18 @@ TEST_CASE("config: listen address forms", "[config]") {
   CHECK(settings.error()[0].key == "daemon.listen");
 }
 
+TEST_CASE("config: deprecated policy algorithm", "[config]") {
+  const auto own = parse_config("[policy]\ndeprecated = [\"argon2id\"]\n");
+  REQUIRE_FALSE(own);
+  REQUIRE(own.error().size() == 1);
+  CHECK(own.error()[0].key == "policy.deprecated");
+  CHECK(own.error()[0].line == 2);
+
+  const auto other =
+      parse_config("[policy]\nalgorithm = \"bcrypt\"\ndeprecated = [\"argon2id\"]\n");
+  CHECK(other);
+}
+
 TEST_CASE("config: NaN rate limit is an error", "[config]") {
   const auto settings = parse_config("[daemon.rate_limit]\nrequests_per_second = nan\n");
   REQUIRE_FALSE(settings);

@@ -292,6 +292,18 @@ class MalformedEventTest(BootstrapCase):
         result = self.emulator.invoke({"action": "identify", "hash": "$1$abc$def"})
         self.assertEqual(result.kind, "response", result.body)
 
+    def test_event_over_the_size_limit(self):
+        # Lambda caps synchronous events at 6 MB (its Invoke API reference), and
+        # this one is 7 MB, as an emulator or a future limit could send.
+        big = self.emulator.enqueue({"action": "check-password", "password": "a" * 7_000_000})
+        after = self.emulator.enqueue({"action": "identify", "hash": "$1$abc$def"})
+        result = self.emulator.wait_for(big)
+        self.assertEqual(result.kind, "error")
+        self.assertEqual(result.error_type, "invalid_event")
+        self.assertIn("larger than", result.json()["errorMessage"])
+        self.assertEqual(self.emulator.wait_for(after).kind, "response")
+        self.assertIsNone(self.bootstrap.process.poll())
+
 
 class LogTest(BootstrapCase):
     def test_lines_carry_request_id_and_no_secret(self):
