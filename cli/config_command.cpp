@@ -1,4 +1,8 @@
 // pwsvc config check: report every problem in a config file.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -9,12 +13,22 @@ namespace pwsvc::cli {
 namespace {
 
 // Opens the keyring and the breach index that the config names, as pwsvc
-// and pwsvcd open them, so that a path that would fail at start fails here.
+// and pwsvcd open them, and checks that the TLS files can be read, so that a
+// path that would fail at start fails here.
 int check_named_files(const std::string& path, const Settings& settings) {
   if (!settings.pepper.keyring.empty()) {
     if (auto keyring = Keyring::load(settings.pepper.keyring); !keyring) {
       return print_error(path + ": pepper.keyring: " + keyring.error().message,
                          exit_code_for(keyring.error().code));
+    }
+  }
+  for (const auto& [key, file] : {std::pair{"daemon.tls_certificate", &settings.daemon.tls_certificate},
+                                  std::pair{"daemon.tls_private_key", &settings.daemon.tls_private_key}}) {
+    if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
+      const int status = errno == ENOENT ? k_exit_usage : k_exit_internal;
+      return print_error(path + ": " + key + ": cannot read " + *file + ": " +
+                             std::strerror(errno),
+                         status);
     }
   }
   if (const std::string& index = settings.policy.password.breach_index; !index.empty()) {
@@ -35,6 +49,16 @@ int run_check(const std::string& path) {
     return k_exit_usage;
   }
 
+  // pwsvcd refuses these at start, so they are errors here too, though the
+  // CLI itself never listens.
+  const std::vector<std::string> problems = listener_problems(loaded->daemon);
+  for (const std::string& problem : problems) {
+    std::cerr << "pwsvc: error: " << path << ": daemon.listen: " << problem << "\n";
+  }
+  if (!problems.empty()) {
+    return k_exit_usage;
+  }
+
   if (const int failure = check_named_files(path, *loaded); failure != k_exit_ok) {
     return failure;
   }
@@ -52,8 +76,9 @@ void add_config_command(CLI::App& app, const GlobalOptions& /*global*/, int& sta
   CLI::App* check = config->add_subcommand(
       "check", "Check a config file; print each error with its line, column and key");
   check->add_option("file", *path, "The config file")->required();
-  check->footer("When the file has no errors, also opens the keyring file and the breach\n"
-                "index that it names.\n"
+  check->footer("When the file has no errors, also checks the listeners as pwsvcd does at\n"
+                "start, opens the keyring file and the breach index that it names, and\n"
+                "checks that the TLS files can be read.\n"
                 "Exit status: 0 when the file is valid, 2 otherwise, 4 when a named file\n"
                 "cannot be read for a system reason.\n\n"
                 "Example:\n"

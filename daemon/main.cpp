@@ -95,14 +95,11 @@ tl::expected<Settings, std::string> load(const Options& options) {
   return settings;
 }
 
-// Checks what the listeners need: API keys for TCP.
+// Checks what the listeners need: API keys for TCP, and TLS off loopback.
 tl::expected<void, std::string> check_listeners(const Settings& settings) {
-  for (const auto& address : settings.daemon.listen) {
-    if (!address.starts_with("unix:") && settings.daemon.api_keys.empty()) {
-      return tl::unexpected("TCP listener " + address +
-                            " needs at least one [[daemon.api_keys]] entry in the config; "
-                            "mint a key with 'pwsvc api-key'");
-    }
+  const std::vector<std::string> problems = listener_problems(settings.daemon);
+  if (!problems.empty()) {
+    return tl::unexpected(problems.front());
   }
   return {};
 }

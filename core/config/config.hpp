@@ -86,6 +86,11 @@ std::optional<std::uint64_t> parse_size(std::string_view text);
 // a port of 0 to 65535.
 bool valid_listen_address(std::string_view address);
 
+// Returns what keeps pwsvcd from starting with these listeners, one message
+// each: a TCP listener without API keys, or one on an address other than
+// loopback without TLS or daemon.allow_plaintext. Expects valid addresses.
+std::vector<std::string> listener_problems(const DaemonSettings& daemon);
+
 // What valid_listen_address() accepts, for error messages.
 inline constexpr std::string_view k_listen_address_forms =
     "\"unix:/absolute/path\", \"IPV4:PORT\" or \"[IPV6]:PORT\" with a port of 0 to 65535";

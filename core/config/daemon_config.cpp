@@ -1,6 +1,7 @@
 // The [daemon] table of pwsvc.toml: listeners, access control and limits.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "config_reader.hpp"
@@ -54,6 +55,42 @@ bool valid_listen_address(std::string_view address) {
   unsigned char bytes[sizeof(in6_addr)];
   return bracketed ? ::inet_pton(AF_INET6, literal.c_str(), bytes) == 1
                    : ::inet_pton(AF_INET, literal.c_str(), bytes) == 1;
+}
+
+namespace {
+
+// Reports whether the TCP listen `address` (valid, not unix:) is loopback:
+// 127.0.0.0/8 or [::1].
+bool is_loopback_listen(std::string_view address) {
+  const std::string_view host = address.substr(0, address.rfind(':'));
+  if (host.starts_with('[')) {
+    return host == "[::1]";
+  }
+  return host.starts_with("127.");
+}
+
+}  // namespace
+
+std::vector<std::string> listener_problems(const DaemonSettings& daemon) {
+  std::vector<std::string> problems;
+  const bool tls = !daemon.tls_certificate.empty() && !daemon.tls_private_key.empty();
+  for (const std::string& address : daemon.listen) {
+    if (address.starts_with("unix:")) {
+      continue;
+    }
+    if (daemon.api_keys.empty()) {
+      problems.push_back("TCP listener " + address +
+                         " needs at least one [[daemon.api_keys]] entry in the config; "
+                         "mint a key with 'pwsvc api-key'");
+    }
+    if (!tls && !daemon.allow_plaintext && !is_loopback_listen(address)) {
+      problems.push_back("TCP listener " + address +
+                         " is not on loopback and would send passwords without TLS; set "
+                         "daemon.tls_certificate and daemon.tls_private_key, or set "
+                         "daemon.allow_plaintext = true only behind a TLS-terminating proxy");
+    }
+  }
+  return problems;
 }
 
 namespace config_internal {
@@ -145,8 +182,14 @@ void read_api_keys(Reader& reader, const toml::node& node, DaemonSettings& daemo
     const auto name = (*table)["name"].value<std::string>();
     const auto hash = (*table)["hash"].value<std::string>();
     const auto digest = hash ? parse_key_hash(*hash) : std::nullopt;
+    // Names label log lines and rate-limit buckets, so each must be unique.
+    const bool name_used = name && std::any_of(daemon.api_keys.begin(), daemon.api_keys.end(),
+                                           [&](const ApiKey& key) { return key.name == *name; });
     if (!name || name->empty()) {
       reader.add(item, "daemon.api_keys.name", "must be a non-empty string");
+    } else if (name_used) {
+      reader.add(item, "daemon.api_keys.name",
+                 "'" + *name + "' names an earlier key too; give each key its own name");
     } else if (!digest) {
       reader.add(item, "daemon.api_keys.hash",
                  "must be \"sha256:\" and 64 hex digits, as printed by 'pwsvc api-key'");

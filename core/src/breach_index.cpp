@@ -555,6 +555,8 @@ class RunCollector {
   std::uint64_t duplicates_ = 0;
 };
 
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
+
 // Parses every line of the list into `collector`, settling the format from
 // the first non-empty line when it is automatic.
 Result<void> read_list(const std::string& list_path, BreachBuildStats& stats,
@@ -568,17 +570,22 @@ Result<void> read_list(const std::string& list_path, BreachBuildStats& stats,
 
   while (const auto line = reader.next()) {
     ++stats.lines;
-    if (!line->too_long && line->text.empty()) {
+    std::string_view text = line->text;
+    // A list saved with a UTF-8 byte order mark starts with it, and the mark
+    // is not part of the first word.
+    if (stats.lines == 1 && text.starts_with(k_utf8_bom)) {
+      text.remove_prefix(k_utf8_bom.size());
+    }
+    if (!line->too_long && text.empty()) {
       continue;
     }
     if (stats.format == BreachListFormat::automatic) {
-      stats.format = parse_hibp_line(line->text) ? BreachListFormat::hibp : BreachListFormat::words;
+      stats.format = parse_hibp_line(text) ? BreachListFormat::hibp : BreachListFormat::words;
     }
 
     std::optional<Entry> entry;
     if (!line->too_long) {
-      entry = stats.format == BreachListFormat::hibp ? parse_hibp_line(line->text)
-                                                     : word_entry(line->text);
+      entry = stats.format == BreachListFormat::hibp ? parse_hibp_line(text) : word_entry(text);
     }
     if (!entry) {
       malformed.add(stats.lines);

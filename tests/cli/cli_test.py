@@ -225,6 +225,26 @@ class ConfigTest(unittest.TestCase):
             result = run("config", "check", config)
             self.assertEqual(result.returncode, 0)
 
+    def test_check_applies_the_daemon_start_checks(self):
+        key_hash = "sha256:" + "0" * 64
+        cases = [
+            ('[daemon]\nlisten = ["0.0.0.0:8080"]\n'
+             f'[[daemon.api_keys]]\nname = "a"\nhash = "{key_hash}"\n',
+             b"0.0.0.0:8080 is not on loopback"),
+            ('[daemon]\nlisten = ["127.0.0.1:8080"]\n', b"needs at least one [[daemon.api_keys]]"),
+            ('[daemon]\ntls_certificate = "/nonexistent/cert.pem"\n'
+             'tls_private_key = "/nonexistent/key.pem"\n',
+             b"daemon.tls_certificate: cannot read /nonexistent/cert.pem"),
+            (f'[[daemon.api_keys]]\nname = "a"\nhash = "{key_hash}"\n'
+             f'[[daemon.api_keys]]\nname = "a"\nhash = "{key_hash}"\n',
+             b"'a' names an earlier key too"),
+        ]
+        for text, message in cases:
+            with self.subTest(message=message), CheapConfig("\n" + text) as config:
+                result = run("config", "check", config)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(message, result.stderr)
+
 
 class VectorsTest(unittest.TestCase):
     def test_every_interop_vector_through_the_binary(self):

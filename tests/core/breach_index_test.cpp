@@ -237,6 +237,28 @@ TEST_CASE("breach_index: word list stores each password's SHA-1", "[core][breach
   CHECK_FALSE(index->contains_password(pwsvc::as_bytes("")));
 }
 
+TEST_CASE("breach_index: byte order mark is skipped", "[core][breach]") {
+  TempDirectory directory;
+  const std::string words = directory.file("words.txt");
+  write_file(words, "\xEF\xBB\xBFhunter2\npassword\n");
+  const std::string hibp = directory.file("hibp.txt");
+  write_file(hibp, "\xEF\xBB\xBF" + hex_of(password_digest("a"), true) + ":7\n");
+
+  const std::string words_index = directory.file("words.bin");
+  const std::string hibp_index = directory.file("hibp.bin");
+  REQUIRE(pwsvc::build_breach_index(words, words_index, {}));
+  const auto hibp_stats = pwsvc::build_breach_index(hibp, hibp_index, {});
+  REQUIRE(hibp_stats);
+  CHECK(hibp_stats->format == BreachListFormat::hibp);
+
+  auto index = BreachIndex::open(words_index);
+  REQUIRE(index);
+  CHECK(index->contains_password(pwsvc::as_bytes("hunter2")) == 1u);
+  auto hibp_opened = BreachIndex::open(hibp_index);
+  REQUIRE(hibp_opened);
+  CHECK(hibp_opened->contains_password(pwsvc::as_bytes("a")) == 7u);
+}
+
 TEST_CASE("breach_index: explicit words format hashes hex lines", "[core][breach]") {
   TempDirectory directory;
   const std::string hex = hex_of(password_digest("a"), false);

@@ -786,8 +786,8 @@ class TlsTest(unittest.TestCase):
 
     def test_any_address_rejected_without_tls(self):
         status, stderr = run_until_exit(BASE_CONFIG, "0.0.0.0:0")
-        self.assertEqual(status, 1, stderr)
-        self.assertIn("non-loopback address 0.0.0.0", stderr)
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("0.0.0.0:0 is not on loopback", stderr)
         self.assertIn("daemon.tls_certificate", stderr)
 
     def test_any_address_plaintext_when_allowed(self):
