@@ -14,7 +14,7 @@ import subprocess
 import time
 import unittest
 
-from daemon_test import BASE_CONFIG, PASSWORD, Daemon
+from daemon_test import BASE_CONFIG, PASSWORD, Daemon, DaemonCase
 
 # 64 MiB Argon2id requests need the limit raised from the default 256 MiB only
 # for the request parameters, not for the policy.
@@ -26,9 +26,10 @@ workers = 2
 """
 
 
-def peak_rss_kib(pid):
+def rss_kib(pid, field="VmHWM"):
+    """Returns the peak (VmHWM) or current (VmRSS) resident set of process `pid`."""
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-        return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))
+        return int(re.search(field + r":\s+(\d+)", status.read()).group(1))
 
 
 class BurstTest(unittest.TestCase):
@@ -56,7 +57,7 @@ class BurstTest(unittest.TestCase):
                     self.assertIn("error", json.loads(data))
             # The budget admits at most three 64 MiB runs at once; the rest
             # of the peak is the daemon's fixed overhead.
-            self.assertLess(peak_rss_kib(daemon.process.pid), (budget_mib + 48) * 1024)
+            self.assertLess(rss_kib(daemon.process.pid), (budget_mib + 48) * 1024)
             self.assertEqual(daemon.unix("GET", "/healthz")[0].status, 200)
         finally:
             self.assertEqual(daemon.stop(), 0)
@@ -92,15 +93,7 @@ class SlowClientTest(unittest.TestCase):
             self.assertEqual(daemon.stop(), 0)
 
 
-class HostileBodyTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.daemon = Daemon()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-
+class HostileBodyTest(DaemonCase):
     def assert_client_error(self, body):
         response, data = self.daemon.unix("POST", "/v1/hash", body)
         self.assertGreaterEqual(response.status, 400, data)
@@ -129,21 +122,8 @@ class HostileBodyTest(unittest.TestCase):
         self.assertEqual(self.daemon.unix("GET", "/healthz")[0].status, 200)
 
 
-def current_rss_kib(pid):
-    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
-
-
-class ChunkedBodyTest(unittest.TestCase):
+class ChunkedBodyTest(DaemonCase):
     """Chunk lines and trailer fields, which Beast's header and body limits do not cover."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.daemon = Daemon()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
 
     def send_chunked(self, head, pieces):
         """Sends a chunked POST to /v1/check-password and returns the reply.
@@ -176,12 +156,12 @@ class ChunkedBodyTest(unittest.TestCase):
         self.assertEqual(body["error"]["code"], code)
 
     def test_long_trailer_fields_get_431(self):
-        before = current_rss_kib(self.daemon.process.pid)
+        before = rss_kib(self.daemon.process.pid, "VmRSS")
         field = b"T: " + b"y" * 1000 + b"\r\n"
         reply = self.send_chunked(b"2\r\n{}\r\n0\r\n", (field * 256 for _ in range(64)))
         self.assert_error_reply(reply, 431, "header_too_large")
         # 16 MiB of trailer fields were sent, and the read buffer keeps under 100 KiB.
-        self.assertLess(current_rss_kib(self.daemon.process.pid) - before, 8 * 1024)
+        self.assertLess(rss_kib(self.daemon.process.pid, "VmRSS") - before, 8 * 1024)
 
     def test_long_chunk_extension_gets_431(self):
         reply = self.send_chunked(b"2;a=", (b"x" * 65536 for _ in range(64)))
