@@ -219,6 +219,16 @@ void Runtime::handle(Invocation invocation) {
     deadline = started + std::chrono::milliseconds(invocation.deadline_ms - unix_millis());
   }
 
+  if (invocation.event_too_large) {
+    const FunctionError too_large{
+        "invalid_event", "the event is larger than the " +
+                             std::to_string(RuntimeClient::k_max_event_bytes) +
+                             " bytes the bootstrap reads; send a smaller event"};
+    log_.write(LogLevel::warn, "invalid_event",
+               {{"aws_request_id", invocation.request_id}, {"error", too_large.message}});
+    return send(invocation, Reply{too_large, {}});
+  }
+
   auto adapted = adapt_event(invocation.event, invocation.request_id,
                              service_.state()->settings.daemon);
   if (!adapted) {

@@ -16,9 +16,6 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view k_api_prefix = "/2018-06-01/runtime";
-// The largest event Lambda passes to a synchronous invocation is 6 MB.
-constexpr std::uint64_t k_max_event_bytes = 6 * 1024 * 1024 + 4096;
-
 template <typename Fields>
 std::string header(const Fields& response, std::string_view name) {
   const auto found = response.find(boost::beast::string_view(name.data(), name.size()));
@@ -159,29 +156,19 @@ tl::expected<RuntimeClient::Reply, std::string> RuntimeClient::exchange(
 
 tl::expected<Invocation, std::string> RuntimeClient::next() {
   const std::string target = std::string(k_api_prefix) + "/invocation/next";
-  while (true) {
-    auto reply = exchange("GET", target, {}, {});
-    if (!reply) {
-      return tl::unexpected(reply.error());
-    }
-    if (reply->status != 200) {
-      return tl::unexpected("GET " + target + " returned HTTP " + std::to_string(reply->status));
-    }
-    if (reply->invocation.request_id.empty()) {
-      return tl::unexpected("GET " + target + " returned no Lambda-Runtime-Aws-Request-Id header");
-    }
-    if (!reply->body_too_large) {
-      reply->invocation.event = std::move(reply->body);
-      return std::move(reply->invocation);
-    }
-
-    const FunctionError too_large{
-        "invalid_event", "the event is larger than " + std::to_string(k_max_event_bytes) +
-                             " bytes, which the bootstrap does not read; send a smaller event"};
-    if (auto sent = send_error(reply->invocation.request_id, too_large); !sent) {
-      return tl::unexpected(sent.error());
-    }
+  auto reply = exchange("GET", target, {}, {});
+  if (!reply) {
+    return tl::unexpected(reply.error());
   }
+  if (reply->status != 200) {
+    return tl::unexpected("GET " + target + " returned HTTP " + std::to_string(reply->status));
+  }
+  if (reply->invocation.request_id.empty()) {
+    return tl::unexpected("GET " + target + " returned no Lambda-Runtime-Aws-Request-Id header");
+  }
+  reply->invocation.event = std::move(reply->body);
+  reply->invocation.event_too_large = reply->body_too_large;
+  return std::move(reply->invocation);
 }
 
 tl::expected<void, std::string> RuntimeClient::post(const std::string& target,

@@ -18,6 +18,7 @@ struct Invocation {
   std::string function_arn;       // Lambda-Runtime-Invoked-Function-Arn
   std::string trace_id;           // Lambda-Runtime-Trace-Id, may be empty
   std::string event;              // the event JSON; may contain a password
+  bool event_too_large = false;   // over k_max_event_bytes, so `event` is empty
 };
 
 // An error in the shape the Runtime API takes: {"errorMessage", "errorType"}.
@@ -34,9 +35,12 @@ class RuntimeClient {
   // `endpoint` is "HOST:PORT", e.g. "127.0.0.1:9001".
   explicit RuntimeClient(std::string endpoint);
 
+  // The largest event read. Lambda passes at most 6 MB to a synchronous
+  // invocation, and this leaves room for a few KiB more.
+  static constexpr std::uint64_t k_max_event_bytes = 6 * 1024 * 1024 + 4096;
+
   // Blocks until the next invocation arrives. There is no timeout, because
-  // Lambda freezes the environment while this request waits. An event over
-  // the size limit gets an invalid_event error here, and is skipped.
+  // Lambda freezes the environment while this request waits.
   tl::expected<Invocation, std::string> next();
 
   // Sends `body` (JSON) as the result of invocation `request_id`.

@@ -303,6 +303,9 @@ class MalformedEventTest(BootstrapCase):
         self.assertIn("larger than", result.json()["errorMessage"])
         self.assertEqual(self.emulator.wait_for(after).kind, "response")
         self.assertIsNone(self.bootstrap.process.poll())
+        logged = [line for line in self.bootstrap.log_lines()
+                  if line.get("aws_request_id") == big]
+        self.assertEqual([line["event"] for line in logged], ["invalid_event"])
 
 
 class LogTest(BootstrapCase):
