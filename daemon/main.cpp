@@ -96,7 +96,12 @@ tl::expected<Settings, std::string> load(const Options& options) {
 }
 
 // Checks what the listeners need: API keys for TCP, and TLS off loopback.
-tl::expected<void, std::string> check_listeners(const Settings& settings) {
+// Sockets that systemd passes replace daemon.listen, and Server::adopt checks
+// those itself.
+tl::expected<void, std::string> check_listeners(const Settings& settings, bool activated) {
+  if (activated) {
+    return {};
+  }
   const std::vector<std::string> problems = listener_problems(settings.daemon);
   if (!problems.empty()) {
     return tl::unexpected(problems.front());
@@ -266,7 +271,7 @@ int serve(const Options& options) {
   }
   const std::vector<int> activated = systemd_sockets();
   apply_default_listen(settings->daemon, !activated.empty());
-  if (auto checked = check_listeners(*settings); !checked) {
+  if (auto checked = check_listeners(*settings, !activated.empty()); !checked) {
     std::cerr << "pwsvcd: error: " << checked.error() << "\n";
     return 2;
   }
