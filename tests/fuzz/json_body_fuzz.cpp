@@ -47,8 +47,13 @@ std::optional<Probe> distinctive_password(std::string_view body) {
 }
 
 // Removes every quoted key from `message`, because the decoder may echo a
-// short printable key, and a password may be built to contain one.
-std::string without_keys(std::string message, const std::vector<std::string>& keys) {
+// short printable key, and a password may be built to contain one. Longer
+// keys go first, so a shorter key quoted inside an echoed one cannot break
+// the echoed key apart before it is removed.
+std::string without_keys(std::string message, std::vector<std::string> keys) {
+  std::sort(keys.begin(), keys.end(), [](const std::string& left, const std::string& right) {
+    return left.size() > right.size();
+  });
   for (const std::string& key : keys) {
     const std::string quoted = "'" + key + "'";
     for (auto at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at)) {
