@@ -46,10 +46,8 @@ std::optional<Probe> distinctive_password(std::string_view body) {
   return probe;
 }
 
-// Removes every quoted key from `message`, because the decoder may echo a
-// short printable key, and a password may be built to contain one. Longer
-// keys go first, so a shorter key quoted inside an echoed one cannot break
-// the echoed key apart before it is removed.
+// Removes every quoted key from `message`, longest first, because the decoder
+// echoes a short printable key, which may itself quote a shorter key.
 std::string without_keys(std::string message, std::vector<std::string> keys) {
   std::sort(keys.begin(), keys.end(), [](const std::string& left, const std::string& right) {
     return left.size() > right.size();
