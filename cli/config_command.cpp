@@ -12,6 +12,18 @@ namespace pwsvc::cli {
 
 namespace {
 
+// Checks that the file that setting `key` names, if any, can be read. A
+// missing file is a config error (2), and any other failure a system one (4).
+int check_readable(const std::string& path, std::string_view key, const std::string& file) {
+  if (file.empty() || ::access(file.c_str(), R_OK) == 0) {
+    return k_exit_ok;
+  }
+  const int error = errno;
+  return print_error(path + ": " + std::string(key) + ": cannot read " + file + ": " +
+                         std::strerror(error),
+                     error == ENOENT ? k_exit_usage : k_exit_internal);
+}
+
 // Opens the keyring and the breach index that the config names, as pwsvc
 // and pwsvcd open them, and checks that the TLS files can be read, so that a
 // path that would fail at start fails here.
@@ -22,14 +34,15 @@ int check_named_files(const std::string& path, const Settings& settings) {
                          exit_code_for(keyring.error().code));
     }
   }
-  for (const auto& [key, file] : {std::pair{"daemon.tls_certificate", &settings.daemon.tls_certificate},
-                                  std::pair{"daemon.tls_private_key", &settings.daemon.tls_private_key}}) {
-    if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
-      const int status = errno == ENOENT ? k_exit_usage : k_exit_internal;
-      return print_error(path + ": " + key + ": cannot read " + *file + ": " +
-                             std::strerror(errno),
-                         status);
-    }
+  if (const int failure = check_readable(path, "daemon.tls_certificate",
+                                         settings.daemon.tls_certificate);
+      failure != k_exit_ok) {
+    return failure;
+  }
+  if (const int failure = check_readable(path, "daemon.tls_private_key",
+                                         settings.daemon.tls_private_key);
+      failure != k_exit_ok) {
+    return failure;
   }
   if (const std::string& index = settings.policy.password.breach_index; !index.empty()) {
     if (auto opened = BreachIndex::open(index); !opened) {

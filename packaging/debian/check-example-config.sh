@@ -18,9 +18,9 @@ trap 'rm -f "$uncommented"' EXIT
 # A line that starts with "#" and then a letter or "[" is a setting.
 sed 's/^#\([a-z[]\)/\1/' "$example" >"$uncommented"
 
-# config check opens the keyring and breach index a config names, and the
-# example's paths do not exist where this runs, so those two lines are left
-# out of the check (their keys are still looked up in the man page below).
+# config check opens the keyring and the breach index that a config names,
+# and the example's paths do not exist where this runs. So those two lines
+# are left out of the check, and their keys are still looked up below.
 checked=$(mktemp)
 trap 'rm -f "$uncommented" "$checked"' EXIT
 grep -v '^\(keyring\|breach_index\) = ' "$uncommented" >"$checked"
